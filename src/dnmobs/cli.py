@@ -1,0 +1,181 @@
+"""The dnmobs command line: one thin function per command, each calling the library."""
+
+from __future__ import annotations
+
+import sys
+from datetime import date, datetime
+from pathlib import Path
+from typing import Annotated
+
+import orjson
+import typer
+from rich.console import Console
+
+from dnmobs import DnmobsError, __version__
+
+app = typer.Typer(
+    name="dnmobs",
+    help="An observatory for online drug markets: ingest scrapes, extract offers, link vendors, measure.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+err = Console(stderr=True, highlight=False)
+out = Console(highlight=False, soft_wrap=True)
+
+
+class State:
+    db: str | None = None
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"dnmobs {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main_options(
+    db: Annotated[str | None, typer.Option("--db", help="Store file (default ./dnmobs.duckdb or $DNMOBS_DB).",
+                                              envvar="DNMOBS_DB")] = None,
+    version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                          help="Print the version.")] = False,
+) -> None:
+    State.db = db
+
+
+def store(read_only: bool = False):
+    from dnmobs.store import connect
+
+    return connect(State.db, read_only=read_only)
+
+
+def parse_date(value: str | None, option: str) -> date | None:
+    if value is None:
+        return None
+    try:
+        return datetime.strptime(value, "%Y-%m-%d").date()
+    except ValueError:
+        raise DnmobsError(f"{option} must be a date like 2014-04-06, not {value!r}") from None
+
+
+def emit_json(obj) -> None:
+    sys.stdout.buffer.write(orjson.dumps(obj, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS, default=str))
+    sys.stdout.buffer.write(b"\n")
+    sys.stdout.flush()
+
+
+def show_progress(json_out: bool) -> bool:
+    return not json_out and err.is_terminal
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[str], typer.Argument(help="Files, folders, .gz files, .tar/.tar.gz/.zip archives.")],
+    format: Annotated[str | None, typer.Option("--format", help="Format name (see `dnmobs formats`); "
+                                                  "detected from content when absent.")] = None,
+    market: Annotated[str | None, typer.Option("--market", help="Market id for records that lack one.")] = None,
+    crawl_date: Annotated[str | None, typer.Option("--crawl-date", help="YYYY-MM-DD, for records whose row, "
+                                                      "file name and path carry no date.")] = None,
+    mapping: Annotated[Path | None, typer.Option("--mapping", help="TOML column mapping for --format mapped.")]
+    = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
+    no_extract: Annotated[bool, typer.Option("--no-extract", help="Skip extraction of offers.")] = False,
+) -> None:
+    """Read scrapes, archives and datasets into the store."""
+    from dnmobs.ingest import Options
+    from dnmobs.ingest import ingest as run
+    from dnmobs.ingest.progress import IngestProgress
+
+    opts = Options(format=format, market=market, crawl_date=parse_date(crawl_date, "--crawl-date"),
+                   mapping=mapping, extract=not no_extract)
+    con = store()
+    with IngestProgress(paths, enabled=show_progress(json_out), console=err) as progress:
+        report = run(con, paths, opts, progress=progress.update)
+    con.close()
+    if json_out:
+        emit_json(report.as_json())
+    else:
+        t = report.totals
+        out.print(f"{t['sources']} sources: read {t['read']:,}, stored {t['stored']:,}, "
+                  f"quarantined {t['quarantined']:,}, skipped {t['skipped']:,}; offers {t['offers']:,}")
+    for e in report.errors:
+        err.print(f"error: {e}", markup=False)
+    if report.errors:
+        raise typer.Exit(1)
+
+
+@app.command()
+def formats() -> None:
+    """List the dataset formats ingest knows."""
+    from dnmobs.ingest.formats import registry
+
+    for name, mod in sorted(registry().items()):
+        out.print(f"{name:20} {mod.SUMMARY}", markup=False)
+
+
+@app.command()
+def export(
+    table: Annotated[str, typer.Argument(help="listings, observations, offers, vendors, quarantine, sources, ...")],
+    out_path: Annotated[Path, typer.Option("--out", help="Output file: .jsonl, .csv or .parquet.")],
+    market: Annotated[str | None, typer.Option("--market")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="First date, YYYY-MM-DD.")] = None,
+    until: Annotated[str | None, typer.Option("--until", help="Last date, YYYY-MM-DD.")] = None,
+) -> None:
+    """Export a table or view of the store."""
+    from dnmobs.export import export as run
+
+    con = store()
+    n = run(con, table, out_path, market=market, since=parse_date(since, "--since"),
+            until=parse_date(until, "--until"))
+    err.print(f"wrote {n:,} rows to {out_path}", markup=False)
+
+
+@app.command()
+def status(json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """What the store holds: markets, crawls, date ranges, counts, quarantine."""
+    from dnmobs.status import status as run
+    from dnmobs.status import status_table
+
+    con = store()
+    s = run(con)
+    if json_out:
+        emit_json(s)
+    else:
+        for renderable in status_table(s):
+            out.print(renderable)
+
+
+@app.command()
+def demo(
+    out_dir: Annotated[Path, typer.Option("--out", help="Where the sample, store and report go.")]
+    = Path("demo-output"),
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the sample generator.")] = 7,
+) -> None:
+    """Build a store from the built-in sample and show what the observatory sees."""
+    from dnmobs.demo import run_demo
+
+    run_demo(out_dir, seed=seed, console=out)
+
+
+def main() -> None:
+    """Entry point: user mistakes are one line on stderr and a non-zero exit, never a traceback."""
+    import duckdb
+
+    try:
+        app()
+    except DnmobsError as exc:
+        err.print(f"error: {exc}", markup=False)
+        sys.exit(1)
+    except duckdb.Error as exc:
+        err.print(f"error: store: {str(exc).splitlines()[0]}", markup=False)
+        sys.exit(1)
+    except KeyboardInterrupt:
+        err.print("interrupted", markup=False)
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+
+
+if __name__ == "__main__":
+    main()

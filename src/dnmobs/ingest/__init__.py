@@ -1,0 +1,281 @@
+"""Ingest: read user files into the store, every record ending stored, quarantined or skipped.
+
+Sources are read in chunks of the same format (many small CSV files, or many pages of an
+archive, in one scan), and each chunk is written in one transaction: a killed run leaves the
+store as it was before the chunk, and running again finishes the job. A source whose content
+was already ingested (same digest, format, market and overrides) is not read again: its
+records all count as skipped.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from pathlib import Path
+from types import ModuleType
+
+import duckdb
+
+from dnmobs import DnmobsError
+from dnmobs.ingest import formats
+from dnmobs.ingest.loaders import LOADERS, Chunk
+from dnmobs.ingest.records import SCHEMAS, Batch, conform, conform_sql
+from dnmobs.ingest.sources import Limits, Note, SourceFile, expand
+
+MAX_RAW = 64 * 1024
+
+
+@dataclass
+class SourceReport:
+    path: str
+    format: str | None
+    market: str | None
+    read: int = 0
+    stored: int = 0
+    quarantined: int = 0
+    skipped: int = 0
+    error: str | None = None
+    unchanged: bool = False  # the same content was ingested before
+
+    def as_json(self) -> dict:
+        d = asdict(self)
+        if not d["error"]:
+            d.pop("error")
+        return d
+
+
+@dataclass
+class IngestReport:
+    sources: list[SourceReport] = field(default_factory=list)
+    offers: int = 0
+
+    @property
+    def totals(self) -> dict:
+        t = {k: sum(getattr(s, k) for s in self.sources) for k in ("read", "stored", "quarantined", "skipped")}
+        t["sources"] = len(self.sources)
+        t["errors"] = sum(1 for s in self.sources if s.error)
+        t["offers"] = self.offers
+        return t
+
+    @property
+    def errors(self) -> list[str]:
+        return [s.error for s in self.sources if s.error]
+
+    def as_json(self) -> dict:
+        return {"sources": [s.as_json() for s in self.sources], "totals": self.totals}
+
+
+@dataclass(frozen=True)
+class Options:
+    format: str | None = None
+    market: str | None = None
+    crawl_date: date | None = None
+    mapping: Path | None = None
+    limits: Limits = Limits()  # noqa: RUF009 (frozen, so sharing the default is safe)
+    extract: bool = True
+
+
+Progress = Callable[[SourceReport, int], None]  # (a source's report, its size in bytes)
+
+
+def ingest(con: duckdb.DuckDBPyConnection, paths: list[str], opts: Options = Options(),
+           progress: Progress | None = None) -> IngestReport:
+    if opts.mapping is not None and not Path(opts.mapping).is_file():
+        raise DnmobsError(f"mapping file {opts.mapping} not found")
+    forced = formats.get(opts.format) if opts.format else None
+    report = IngestReport()
+
+    def done(rep: SourceReport, size: int) -> None:
+        report.sources.append(rep)
+        if progress:
+            progress(rep, size)
+
+    pending: list[SourceFile] = []
+    pending_fmt: ModuleType | None = None
+
+    def flush() -> None:
+        nonlocal pending, pending_fmt
+        if pending:
+            for rep, src in zip(_run_chunk(con, pending, pending_fmt, opts), pending, strict=True):
+                done(rep, src.size)
+            for src in pending:
+                src.cleanup()
+        pending, pending_fmt = [], None
+
+    for group in expand(paths, opts.limits):
+        if group.error:
+            done(SourceReport(group.path, None, opts.market, error=group.error), 0)
+            continue
+        try:
+            for src in group.files:
+                fmt, rep = _classify(con, src, forced, opts)
+                if rep is not None:
+                    done(rep, src.size)
+                    src.cleanup()
+                    continue
+                if pending and (fmt is not pending_fmt or len(pending) >= formats.chunk_size(fmt)):
+                    flush()
+                pending.append(src)
+                pending_fmt = fmt
+        except DnmobsError as exc:
+            flush()
+            done(SourceReport(group.path, None, opts.market, error=str(exc)), 0)
+    flush()
+    if opts.extract:
+        report.offers = _fill_offers(con)
+    return report
+
+
+def _fill_offers(con: duckdb.DuckDBPyConnection) -> int:
+    try:
+        from dnmobs.extract.store import fill_offers
+    except ImportError:
+        return 0
+    return fill_offers(con)
+
+
+def ingest_key(src: SourceFile, fmt: str, opts: Options) -> str:
+    parts = [src.sha256, fmt, (opts.market or "").lower(), str(opts.crawl_date or "")]
+    if opts.mapping is not None:
+        parts.append(hashlib.sha256(Path(opts.mapping).read_bytes()).hexdigest())
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
+
+
+def _classify(con, src: SourceFile, forced: ModuleType | None, opts: Options
+              ) -> tuple[ModuleType | None, SourceReport | None]:
+    """The format of a source, or a final report when it needs no reading (refused, unknown, unchanged)."""
+    if src.notes and src.size == 0 and src.data == b"":  # refused by the archive reader
+        return None, _write_unread(con, src, None, opts, src.notes)
+    fmt = forced or formats.detect(src)
+    if fmt is None:
+        head = src.head(4096)
+        why = ("empty file" if not head else
+               "binary content, not a known format" if formats.looks_binary(head) else
+               "unknown format (give --format; `dnmobs formats` lists them)")
+        return None, _write_unread(con, src, None, opts, [*src.notes, Note("file", why)])
+    prev = con.execute("SELECT n_read FROM sources WHERE ingest_key = ? AND status = 'complete' LIMIT 1",
+                       [ingest_key(src, fmt.NAME, opts)]).fetchone()
+    if prev is not None:
+        return fmt, SourceReport(src.path, fmt.NAME, _market(fmt, opts), read=prev[0], skipped=prev[0],
+                                 unchanged=True)
+    return fmt, None
+
+
+def _market(fmt: ModuleType | None, opts: Options) -> str | None:
+    m = opts.market or (fmt.MARKET if fmt else None)
+    return m.lower() if m else None
+
+
+def _write_unread(con, src: SourceFile, fmt, opts: Options, notes: list[Note]) -> SourceReport:
+    """A source that could not be read at all: one quarantine row per note, one failed source row."""
+    rep = SourceReport(src.path, None, _market(fmt, opts), read=len(notes), quarantined=len(notes),
+                       error=f"{src.path}: {notes[-1].reason}")
+    sid = con.execute("SELECT nextval('seq_source_id')").fetchone()[0]
+    _insert_notes(con, {0: sid}, {0: src.path}, notes)
+    _insert_source(con, sid, src, None, rep.market, src.sha256, rep)
+    return rep
+
+
+def _insert_notes(con, ids: dict[int, int], paths: dict[int, str], notes: list[Note]) -> None:
+    if notes:
+        con.executemany(
+            "INSERT INTO quarantine (source_id, path, location, raw, reason) VALUES (?, ?, ?, ?, ?)",
+            [[ids[n.src], paths[n.src], n.location, (n.raw or "")[:MAX_RAW] or None, n.reason] for n in notes])
+
+
+def _insert_source(con, sid: int, src: SourceFile, fmt: str | None, market: str | None, key: str,
+                   rep: SourceReport) -> None:
+    con.execute(
+        "INSERT INTO sources (source_id, path, member, sha256, size, format, market, ingest_key, status, error,"
+        " n_read, n_stored, n_quarantined, n_skipped) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [sid, src.path, src.member, src.sha256, src.size, fmt, market, key,
+         "failed" if rep.error else "complete", rep.error, rep.read, rep.stored, rep.quarantined, rep.skipped])
+
+
+def _run_chunk(con, srcs: list[SourceFile], fmt: ModuleType, opts: Options) -> list[SourceReport]:
+    """Read and load a chunk in one transaction. If the reader fails, each source is retried alone
+    so the failure is pinned on the one source that caused it."""
+    con.execute("BEGIN TRANSACTION")
+    try:
+        reps = _load_chunk(con, srcs, fmt, opts, allow_failure=len(srcs) == 1)
+        con.execute("COMMIT")
+        return reps
+    except _ChunkFailed:
+        con.execute("ROLLBACK")
+        return [rep for src in srcs for rep in _run_chunk(con, [src], fmt, opts)]
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+
+
+class _ChunkFailed(Exception):
+    pass
+
+
+def _load_chunk(con, srcs: list[SourceFile], fmt: ModuleType, opts: Options,
+                allow_failure: bool) -> list[SourceReport]:
+    market = _market(fmt, opts)
+    ids = {i: con.execute("SELECT nextval('seq_source_id')").fetchone()[0] for i in range(len(srcs))}
+    reps = [SourceReport(s.path, fmt.NAME, market) for s in srcs]
+    notes: list[Note] = []
+    con.execute("CREATE OR REPLACE TEMP TABLE _fb (src INTEGER, source_id BIGINT, market VARCHAR,"
+                " d1 DATE, d2 DATE, d3 DATE)")
+    con.executemany("INSERT INTO _fb VALUES (?, ?, ?, ?, ?, ?)",
+                    [[i, ids[i], market, s.name_date, s.path_date, opts.crawl_date] for i, s in enumerate(srcs)])
+    ctx = formats.ReadContext(con, market=opts.market, crawl_date=opts.crawl_date, mapping=opts.mapping)
+    chunk = Chunk(fmt.MARKET_KIND)
+    batches: Iterator[Batch] = fmt.read(srcs, ctx)
+    failed: str | None = None
+    while True:
+        try:
+            batch = next(batches)
+        except StopIteration:
+            break
+        except DnmobsError as exc:
+            failed = str(exc)
+        except (UnicodeError, ValueError, OSError, LookupError, duckdb.Error) as exc:
+            failed = f"reader failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+        if failed:
+            if not allow_failure:
+                raise _ChunkFailed(failed)
+            # a lone source keeps what its reader gave before failing; the failure is one more record
+            notes.append(Note(f"after record {reps[0].read + reps[0].stored}", failed))
+            reps[0].error = f"{srcs[0].path}: {failed}"
+            break
+        notes.extend(batch.quarantine)
+        if batch.n_records:
+            res = _load_batch(con, batch, chunk)
+            for i, rep in enumerate(reps):
+                rep.stored += res.stored.get(i, 0)
+                rep.skipped += res.skipped.get(i, 0)
+            notes.extend(res.refused)
+    # notes the sources gathered while being opened (a damaged gzip stream, say)
+    notes.extend(Note(n.location, n.reason, n.raw, i) for i, s in enumerate(srcs) for n in s.notes)
+    for n in notes:
+        reps[n.src].quarantined += 1
+    paths = {i: s.path for i, s in enumerate(srcs)}
+    _insert_notes(con, ids, paths, notes)
+    for i, (src, rep) in enumerate(zip(srcs, reps, strict=True)):
+        rep.read = rep.stored + rep.skipped + rep.quarantined
+        _insert_source(con, ids[i], src, fmt.NAME, market, ingest_key(src, fmt.NAME, opts), rep)
+    return reps
+
+
+def _load_batch(con, batch: Batch, chunk: Chunk):
+    schema = SCHEMAS[batch.kind]
+    if batch.table is not None:
+        con.register("_arrow_in", conform(batch.table, schema))
+        try:
+            con.execute("CREATE OR REPLACE TEMP VIEW _in AS SELECT * FROM _arrow_in")
+            return LOADERS[batch.kind](con, "_in", chunk)
+        finally:
+            con.execute("DROP VIEW IF EXISTS _in")
+            con.unregister("_arrow_in")
+    present = [r[0] for r in con.execute(f"DESCRIBE {batch.sql}").fetchall()]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW _in AS {conform_sql(batch.sql, present, schema)}")
+    try:
+        return LOADERS[batch.kind](con, "_in", chunk)
+    finally:
+        con.execute("DROP VIEW IF EXISTS _in")

@@ -1,0 +1,62 @@
+"""Loaders write one kind of record batch into the store and count what they stored and skipped.
+
+A loader receives the name of a relation (``_in``: the batch, conforming to its schema in
+``records``, with a ``src`` column) and a chunk context; the chunk context has put a temp
+table ``_fb(src, source_id, market, d1, d2, d3)`` in place: each source's id, and the market
+and crawl dates to use when a record lacks them (file name, archive path, --crawl-date).
+A loader returns per-source counts and notes for the rows it refused. Adding a record kind
+means adding a module here and registering it.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import duckdb
+
+from dnmobs.ingest.sources import Note
+
+
+@dataclass
+class LoadResult:
+    stored: Counter = field(default_factory=Counter)  # src -> records stored
+    skipped: Counter = field(default_factory=Counter)  # src -> exact duplicates skipped
+    refused: list[Note] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    market_kind: str  # the format's kind of market, for markets first seen here
+
+
+Loader = Callable[[duckdb.DuckDBPyConnection, str, Chunk], LoadResult]
+LOADERS: dict[str, Loader] = {}
+
+
+def register(kind: str) -> Callable[[Loader], Loader]:
+    def deco(fn: Loader) -> Loader:
+        LOADERS[kind] = fn
+        return fn
+
+    return deco
+
+
+def digest_sql(columns: list[str], width: int = 32) -> str:
+    """SQL for a stable hex digest of several columns; NULL and '' differ, separators cannot collide."""
+    parts = ", ".join(f"coalesce(CAST({c} AS VARCHAR), chr(0))" for c in columns)
+    expr = f"md5(concat_ws(chr(31), {parts}))"
+    return expr if width >= 32 else f"substr({expr}, 1, {width})"
+
+
+def refused_notes(con: duckdb.DuckDBPyConnection, select_sql: str) -> list[Note]:
+    """Notes for the rows a query selects as (src, location, reason, raw)."""
+    return [Note(loc or "", reason, raw, src) for src, loc, reason, raw in con.execute(select_sql).fetchall()]
+
+
+def counts_by_src(con: duckdb.DuckDBPyConnection, table: str) -> Counter:
+    return Counter(dict(con.execute(f"SELECT src, count(*) FROM {table} GROUP BY src").fetchall()))
+
+
+from dnmobs.ingest.loaders import observations, vendors  # noqa: E402,F401  (registration)

@@ -1,0 +1,117 @@
+"""The record kinds a format may produce. Formats fill what they know; the rest is NULL.
+
+A batch holds records of one kind from one chunk of sources, either as an Arrow table or as
+a SQL query over temporary tables (the fast path for CSV read by DuckDB). Either way it has a
+``src`` column: the position, in the chunk, of the source each record came from.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pyarrow as pa
+
+from dnmobs.ingest.sources import Note
+
+OBSERVATION = pa.schema([
+    ("src", pa.int32()),              # position of the source in the chunk
+    ("location", pa.string()),        # 'row 12'
+    ("market", pa.string()),          # per-row market, else --market, else the format's
+    ("crawl_date", pa.date32()),      # per-row date, else from names or --crawl-date
+    ("listing_key", pa.string()),     # the market's own listing id, when the data has one
+    ("title", pa.string()),
+    ("description", pa.string()),
+    ("price_text", pa.string()),
+    ("price_amount", pa.float64()),
+    ("price_currency", pa.string()),
+    ("usd_rate", pa.float64()),
+    ("price_usd_shown", pa.float64()),
+    ("vendor", pa.string()),
+    ("category", pa.string()),
+    ("ships_from", pa.string()),
+    ("ships_to", pa.string()),
+    ("sold_count", pa.int64()),
+    ("sold_since", pa.date32()),
+    ("feedback_count", pa.int64()),
+    ("rating", pa.float64()),
+    ("counters_text", pa.string()),
+    ("raw", pa.string()),             # JSON object of every field as read
+])
+
+VENDOR = pa.schema([
+    ("src", pa.int32()),
+    ("location", pa.string()),
+    ("market", pa.string()),
+    ("crawl_date", pa.date32()),
+    ("handle", pa.string()),
+    ("rating", pa.float64()),
+    ("deals", pa.string()),
+    ("n_products", pa.int64()),
+    ("last_seen_text", pa.string()),
+    ("pgp_key", pa.string()),
+    ("contact", pa.string()),
+    ("profile_text", pa.string()),
+    ("raw", pa.string()),
+])
+
+SCHEMAS: dict[str, pa.Schema] = {"observations": OBSERVATION, "vendors": VENDOR}
+
+_SQL_TYPES = {pa.string(): "VARCHAR", pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.float64(): "DOUBLE",
+              pa.date32(): "DATE", pa.bool_(): "BOOLEAN", pa.timestamp("us"): "TIMESTAMP"}
+
+
+def sql_type(t: pa.DataType) -> str:
+    return _SQL_TYPES[t]
+
+
+@dataclass
+class Batch:
+    """Records of one kind, and the records that could not be read.
+
+    ``table`` (Arrow) or ``sql`` (a SELECT over the connection's temp tables) holds the records;
+    ``rows`` says how many records ``sql`` yields, so counts never need a second pass.
+    """
+
+    kind: str
+    table: pa.Table | None = None
+    sql: str | None = None
+    rows: int = 0
+    quarantine: list[Note] = field(default_factory=list)
+
+    @property
+    def n_records(self) -> int:
+        return self.table.num_rows if self.table is not None else self.rows
+
+
+def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
+    """The table with exactly the schema's columns, in order, missing ones as NULL, types cast."""
+    cols = []
+    for f in schema:
+        if f.name in table.column_names:
+            col = table.column(f.name)
+            cols.append(col if col.type == f.type else col.cast(f.type))
+        elif f.name == "src":
+            cols.append(pa.array([0] * table.num_rows, pa.int32()))
+        else:
+            cols.append(pa.nulls(table.num_rows, f.type))
+    return pa.Table.from_arrays(cols, schema=schema)
+
+
+def conform_sql(sql: str, present: list[str], schema: pa.Schema) -> str:
+    """A SELECT over ``sql`` with exactly the schema's columns, missing ones as typed NULLs."""
+    cols = []
+    for f in schema:
+        if f.name == "raw" and "raw" in present:
+            cols.append('CAST(q."raw" AS JSON) AS "raw"')  # a no-op when the format built JSON already
+        elif f.name in present:
+            cols.append(f'CAST(q."{f.name}" AS {sql_type(f.type)}) AS "{f.name}"')
+        elif f.name == "src":
+            cols.append('0 AS "src"')
+        else:
+            cols.append(f'NULL::{"JSON" if f.name == "raw" else sql_type(f.type)} AS "{f.name}"')
+    return f"SELECT {', '.join(cols)} FROM ({sql}) q"
+
+
+def from_rows(rows: list[dict], schema: pa.Schema) -> pa.Table:
+    """Build a conforming table from Python dicts (for the formats read in Python)."""
+    return pa.Table.from_pylist(rows, schema=schema)
