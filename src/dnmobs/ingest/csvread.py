@@ -67,8 +67,17 @@ def prepare(src: SourceFile, encoding: str = "utf-8", newline_clean: bool = Fals
     src.data, src.file = text.encode("utf-8"), None
 
 
-def read_tables(con: duckdb.DuckDBPyConnection, srcs: Sequence[SourceFile], *, delim: str = ",") -> CsvTable:
-    """All sources (already UTF-8, with the same header) as one temp table."""
+def read_tables(con: duckdb.DuckDBPyConnection, srcs: Sequence[SourceFile], *, delim: str = ",",
+                by_header: bool = False) -> CsvTable:
+    """All sources (already UTF-8) as one temp table. The sources must share one header, unless
+    ``by_header``: then each group of sources with the same header is read in one scan and the
+    groups are joined by column name (a column a file lacks is NULL in its records)."""
+    if by_header:
+        groups: dict[tuple[str, ...], list[int]] = {}
+        for i, s in enumerate(srcs):
+            groups.setdefault(tuple(header_of(s, delim=delim)), []).append(i)
+        if len(groups) > 1:
+            return _read_groups(con, srcs, list(groups.values()), delim)
     name = f"_csv{next(_counter)}"
     paths = [str(s.duckdb_path()) for s in srcs]
     try:
@@ -78,25 +87,40 @@ def read_tables(con: duckdb.DuckDBPyConnection, srcs: Sequence[SourceFile], *, d
         if len(srcs) == 1:
             return _python_read(con, srcs[0], name, delim)
         # read each file on its own, so only the damaged one takes the slow path
-        parts = [read_tables(con, [s], delim=delim) for s in srcs]
-        cols = parts[0].columns
-        union = " UNION ALL ".join(
-            f'SELECT {i}::INTEGER AS src, _row, {", ".join(_col_or_null(c, p.columns) for c in cols)} FROM "{p.name}"'
-            for i, p in enumerate(parts))
-        con.execute(f'CREATE TEMP TABLE "{name}_r" AS {union}')
-        con.execute(f'CREATE TEMP VIEW "{name}" AS SELECT * FROM "{name}_r"')
-        for p in parts:
-            p.drop(con)
-        notes = [Note(n.location, n.reason, n.raw, i) for i, p in enumerate(parts) for n in p.notes]
-        rows = sum(p.rows for p in parts)
-        return CsvTable(name, cols, notes, rows)
+        return _read_groups(con, srcs, [[i] for i in range(len(srcs))], delim)
     cols = [r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()][2:]
     rows = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
     return CsvTable(name, cols, notes, rows)
 
 
-def _col_or_null(col: str, have: list[str]) -> str:
-    return f'"{col}"' if col in have else f'NULL::VARCHAR AS "{col}"'
+def _read_groups(con: duckdb.DuckDBPyConnection, srcs: Sequence[SourceFile], groups: list[list[int]],
+                 delim: str) -> CsvTable:
+    """Read each group of sources on its own and join the tables by column name, ``src`` renumbered
+    to the sources' positions in ``srcs``. Columns come in the order first seen."""
+    name = f"_csv{next(_counter)}"
+    parts = [(idx, read_tables(con, [srcs[i] for i in idx], delim=delim)) for idx in groups]
+    try:
+        cols: list[str] = []
+        for _, p in parts:
+            cols.extend(c for c in p.columns if c not in cols)
+        selects = []
+        for idx, p in parts:
+            remap = "[" + ", ".join(str(i) for i in idx) + "]"
+            have = [_quote_ident(c) for c in p.columns]
+            selects.append(f'SELECT list_extract({remap}, src + 1)::INTEGER AS src, _row'
+                           f'{", " if have else ""}{", ".join(have)} FROM "{p.name}"')
+        con.execute(f'CREATE TEMP TABLE "{name}_r" AS ' + " UNION ALL BY NAME ".join(selects))
+        order = ", ".join(["src", "_row", *(_quote_ident(c) for c in cols)])
+        con.execute(f'CREATE TEMP VIEW "{name}" AS SELECT {order} FROM "{name}_r"')
+    finally:
+        for _, p in parts:
+            p.drop(con)
+    notes = [Note(n.location, n.reason, n.raw, idx[n.src]) for idx, p in parts for n in p.notes]
+    return CsvTable(name, cols, notes, sum(p.rows for _, p in parts))
+
+
+def _quote_ident(col: str) -> str:
+    return '"' + col.replace('"', '""') + '"'
 
 
 def _duckdb_read(con: duckdb.DuckDBPyConnection, name: str, paths: list[str], delim: str) -> list[Note]:
