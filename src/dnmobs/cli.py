@@ -22,7 +22,8 @@ app = typer.Typer(
 )
 # soft_wrap: an error stays one line whatever the terminal width (scripts and tests read it whole).
 err = Console(stderr=True, highlight=False, soft_wrap=True)
-out = Console(highlight=False, soft_wrap=True)
+# Piped output is not cut to 80 columns: tables stay readable in logs and CI.
+out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
 
 
 class State:

@@ -46,12 +46,12 @@ def status_table(s: dict) -> list:
     from rich.text import Text  # data is shown as text, never as rich markup
 
     t = Table(title="markets", title_justify="left")
-    for col in ("market", "kind", "crawls", "first crawl", "last crawl", "listings", "observations", "vendors",
-                "offers"):
-        t.add_column(col, justify="left" if col in ("market", "kind") else "right")
+    for col in ("market", "kind", "crawls", "dates", "listings", "observations", "vendors", "offers"):
+        t.add_column(col, justify="left" if col in ("market", "kind", "dates") else "right", no_wrap=True)
     for m in s["markets"]:
-        t.add_row(Text(m["market"]), Text(m["kind"]), f"{m['crawls']:,}", m["first_crawl"] or "-", m["last_crawl"] or "-",
-                  f"{m['listings']:,}", f"{m['observations']:,}", f"{m['vendors']:,}", f"{m['offers']:,}")
+        span = f"{m['first_crawl']} .. {m['last_crawl']}" if m["first_crawl"] else "-"
+        t.add_row(Text(m["market"]), Text(m["kind"]), f"{m['crawls']:,}", span, f"{m['listings']:,}",
+                  f"{m['observations']:,}", f"{m['vendors']:,}", f"{m['offers']:,}")
     c = Table(title="store", title_justify="left")
     c.add_column("table")
     c.add_column("rows", justify="right")
