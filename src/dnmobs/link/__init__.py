@@ -1,0 +1,1 @@
+"""Vendor identities: PGP keys parsed (pgp), pairwise evidence (evidence), resolution into identities (model)."""
