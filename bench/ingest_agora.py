@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import measure  # noqa: E402
+from _measure import measure
 
 PANEL = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "agora-2014" / "panel-ada"
 

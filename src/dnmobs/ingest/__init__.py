@@ -17,10 +17,11 @@ from pathlib import Path
 from types import ModuleType
 
 import duckdb
+import pyarrow as pa
 
 from dnmobs import DnmobsError
 from dnmobs.ingest import formats
-from dnmobs.ingest.loaders import LOADERS, Chunk
+from dnmobs.ingest.loaders import LOADERS, Chunk, drop_quietly
 from dnmobs.ingest.records import SCHEMAS, Batch, conform, conform_sql
 from dnmobs.ingest.sources import Limits, Note, SourceFile, expand
 
@@ -264,18 +265,25 @@ def _load_chunk(con, srcs: list[SourceFile], fmt: ModuleType, opts: Options,
 
 
 def _load_batch(con, batch: Batch, chunk: Chunk):
+    """Present the batch to its loader as the view ``_in`` (schema columns plus ``_r``)."""
     schema = SCHEMAS[batch.kind]
-    if batch.table is not None:
-        con.register("_arrow_in", conform(batch.table, schema))
-        try:
-            con.execute("CREATE OR REPLACE TEMP VIEW _in AS SELECT * FROM _arrow_in")
-            return LOADERS[batch.kind](con, "_in", chunk)
-        finally:
-            con.execute("DROP VIEW IF EXISTS _in")
-            con.unregister("_arrow_in")
-    present = [r[0] for r in con.execute(f"DESCRIBE {batch.sql}").fetchall()]
-    con.execute(f"CREATE OR REPLACE TEMP VIEW _in AS {conform_sql(batch.sql, present, schema)}")
+    temps: list[str] = []
     try:
+        if batch.table is not None:
+            table = conform(batch.table, schema)
+            table = table.append_column("_r", pa.array(range(table.num_rows), pa.int64()))
+            con.register("_arrow_in", table)
+            sql, present = "SELECT * FROM _arrow_in", [*schema.names, "_r"]
+        else:
+            sql = batch.sql
+            present = [r[0] for r in con.execute(f"DESCRIBE {sql}").fetchall()]
+            if "_r" not in present:  # give the records stable numbers by materialising them once
+                con.execute(f"CREATE OR REPLACE TEMP TABLE _batch AS {sql}")
+                temps.append("_batch")
+                sql, present = "SELECT rowid AS _r, * FROM _batch", [*present, "_r"]
+        con.execute(f"CREATE OR REPLACE TEMP VIEW _in AS {conform_sql(sql, present, schema)}")
         return LOADERS[batch.kind](con, "_in", chunk)
     finally:
-        con.execute("DROP VIEW IF EXISTS _in")
+        drop_quietly(con, "VIEW _in", *temps)
+        if batch.table is not None:
+            con.unregister("_arrow_in")

@@ -29,7 +29,8 @@ _counter = itertools.count()
 
 @dataclass
 class CsvTable:
-    """A temp table: ``src`` (source position), ``_row`` (record number in its file), then the columns."""
+    """A temp view: ``_r`` (record number in the chunk, unique), ``src`` (source position), ``_row``
+    (record number in its file), then the file's columns as VARCHAR."""
 
     name: str
     columns: list[str]
@@ -88,7 +89,7 @@ def read_tables(con: duckdb.DuckDBPyConnection, srcs: Sequence[SourceFile], *, d
             return _python_read(con, srcs[0], name, delim)
         # read each file on its own, so only the damaged one takes the slow path
         return _read_groups(con, srcs, [[i] for i in range(len(srcs))], delim)
-    cols = [r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()][2:]
+    cols = [r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()][3:]  # after _r, src, _row
     rows = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
     return CsvTable(name, cols, notes, rows)
 
@@ -111,7 +112,7 @@ def _read_groups(con: duckdb.DuckDBPyConnection, srcs: Sequence[SourceFile], gro
                            f'{", " if have else ""}{", ".join(have)} FROM "{p.name}"')
         con.execute(f'CREATE TEMP TABLE "{name}_r" AS ' + " UNION ALL BY NAME ".join(selects))
         order = ", ".join(["src", "_row", *(_quote_ident(c) for c in cols)])
-        con.execute(f'CREATE TEMP VIEW "{name}" AS SELECT {order} FROM "{name}_r"')
+        con.execute(f'CREATE TEMP VIEW "{name}" AS SELECT rowid AS _r, {order} FROM "{name}_r"')
     finally:
         for _, p in parts:
             p.drop(con)
@@ -141,7 +142,7 @@ def _duckdb_read(con: duckdb.DuckDBPyConnection, name: str, paths: list[str], de
         """)
         con.execute(f"""
             CREATE TEMP VIEW "{name}" AS
-            SELECT r.src, r.rowid - f.first + 1 AS _row, r.* EXCLUDE (src)
+            SELECT r.rowid AS _r, r.src, r.rowid - f.first + 1 AS _row, r.* EXCLUDE (src)
             FROM "{name}_r" r JOIN (SELECT src, min(rowid) AS first FROM "{name}_r" GROUP BY src) f USING (src)
         """)
         rows = con.execute(f"""
@@ -204,7 +205,7 @@ def _python_read(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, del
     con.register(f"{name}_arrow", table)
     try:
         con.execute(f'CREATE TEMP TABLE "{name}_r" AS SELECT * FROM "{name}_arrow"')
-        con.execute(f'CREATE TEMP VIEW "{name}" AS SELECT * FROM "{name}_r"')
+        con.execute(f'CREATE TEMP VIEW "{name}" AS SELECT rowid AS _r, * FROM "{name}_r"')
     finally:
         con.unregister(f"{name}_arrow")
     return CsvTable(name, cols, notes, len(rows))

@@ -2,7 +2,9 @@
 
 A batch holds records of one kind from one chunk of sources, either as an Arrow table or as
 a SQL query over temporary tables (the fast path for CSV read by DuckDB). Either way it has a
-``src`` column: the position, in the chunk, of the source each record came from.
+``src`` column: the position, in the chunk, of the source each record came from. A SQL batch
+also has ``_r``, a number unique to each record in the batch (csvread's views provide it):
+loaders compute keys in a narrow pass and then fetch the kept records by ``_r``.
 """
 
 from __future__ import annotations
@@ -54,7 +56,47 @@ VENDOR = pa.schema([
     ("raw", pa.string()),
 ])
 
-SCHEMAS: dict[str, pa.Schema] = {"observations": OBSERVATION, "vendors": VENDOR}
+# A message of a messenger chat (Telegram, WhatsApp). Phone numbers are already hashed in text and raw.
+MESSAGE = pa.schema([
+    ("src", pa.int32()),
+    ("location", pa.string()),        # 'message 12', 'line 40'
+    ("market", pa.string()),          # 'telegram:<chat>' (or --market)
+    ("market_name", pa.string()),     # the chat's display name
+    ("platform", pa.string()),        # 'telegram', 'whatsapp'
+    ("chat_type", pa.string()),
+    ("chat_id", pa.string()),
+    ("message_key", pa.string()),     # the chat's own message id, or a digest when it has none
+    ("date", pa.timestamp("us")),
+    ("edited", pa.timestamp("us")),
+    ("sender", pa.string()),
+    ("sender_id", pa.string()),
+    ("vendor", pa.string()),
+    ("kind", pa.string()),            # 'message', 'service'
+    ("action", pa.string()),
+    ("text", pa.string()),
+    ("offer_text", pa.string()),      # text for offers when it differs (struck-out prices removed)
+    ("reply_to", pa.string()),
+    ("forwarded_from", pa.string()),
+    ("media", pa.string()),
+    ("media_file", pa.string()),
+    ("raw", pa.string()),
+])
+
+# A contact seen in a message (or given for a vendor); phones only as keyed hashes.
+CONTACT = pa.schema([
+    ("src", pa.int32()),
+    ("location", pa.string()),
+    ("market", pa.string()),
+    ("message_key", pa.string()),     # the message it was seen in (with market), if any
+    ("vendor", pa.string()),
+    ("date", pa.date32()),
+    ("kind", pa.string()),
+    ("value", pa.string()),
+    ("raw", pa.string()),
+])
+
+SCHEMAS: dict[str, pa.Schema] = {"observations": OBSERVATION, "vendors": VENDOR, "messages": MESSAGE,
+                                 "contacts": CONTACT}
 
 _SQL_TYPES = {pa.string(): "VARCHAR", pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.float64(): "DOUBLE",
               pa.date32(): "DATE", pa.bool_(): "BOOLEAN", pa.timestamp("us"): "TIMESTAMP"}
@@ -98,8 +140,10 @@ def conform(table: pa.Table, schema: pa.Schema) -> pa.Table:
 
 
 def conform_sql(sql: str, present: list[str], schema: pa.Schema) -> str:
-    """A SELECT over ``sql`` with exactly the schema's columns, missing ones as typed NULLs."""
-    cols = []
+    """A SELECT over ``sql`` with ``_r`` and exactly the schema's columns, missing ones as typed NULLs."""
+    if "_r" not in present:
+        raise ValueError("a SQL batch needs an _r column")
+    cols = ['q."_r" AS "_r"']
     for f in schema:
         if f.name == "raw" and "raw" in present:
             cols.append('CAST(q."raw" AS JSON) AS "raw"')  # a no-op when the format built JSON already

@@ -36,7 +36,7 @@ def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
             return
         raw = ", ".join(f"'{c}': \"{c}\"" for c in _FIELDS)
         yield Batch("observations", rows=t.rows, quarantine=t.notes, sql=f"""
-            SELECT src, 'row ' || _row AS location,
+            SELECT _r, src, 'row ' || _row AS location,
                    try_cast(date AS DATE) AS crawl_date,
                    name AS title,
                    price AS price_text,

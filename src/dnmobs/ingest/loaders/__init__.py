@@ -10,6 +10,7 @@ means adding a module here and registering it.
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -55,8 +56,17 @@ def refused_notes(con: duckdb.DuckDBPyConnection, select_sql: str) -> list[Note]
     return [Note(loc or "", reason, raw, src) for src, loc, reason, raw in con.execute(select_sql).fetchall()]
 
 
+def drop_quietly(con: duckdb.DuckDBPyConnection, *objects: str) -> None:
+    """Drop temp tables or views without hiding the error that brought us here: after a failed
+    statement the transaction is aborted and even a DROP fails."""
+    for obj in objects:
+        kind, _, name = obj.rpartition(" ")
+        with contextlib.suppress(duckdb.Error):
+            con.execute(f"DROP {kind or 'TABLE'} IF EXISTS {name}")
+
+
 def counts_by_src(con: duckdb.DuckDBPyConnection, table: str) -> Counter:
     return Counter(dict(con.execute(f"SELECT src, count(*) FROM {table} GROUP BY src").fetchall()))
 
 
-from dnmobs.ingest.loaders import observations, vendors  # noqa: E402,F401  (registration)
+from dnmobs.ingest.loaders import messages, observations, vendors  # noqa: E402,F401  (registration)

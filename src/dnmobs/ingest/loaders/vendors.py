@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import duckdb
 
-from dnmobs.ingest.loaders import Chunk, LoadResult, counts_by_src, digest_sql, refused_notes, register
+from dnmobs.ingest.loaders import (
+    Chunk,
+    LoadResult,
+    counts_by_src,
+    digest_sql,
+    drop_quietly,
+    refused_notes,
+    register,
+)
 
 _IDENTITY = ["mkt", "cdate", "handle", "rating", "deals", "n_products", "last_seen_text", "pgp_key", "contact",
              "profile_text"]
@@ -85,5 +93,4 @@ def load(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> LoadResult:
         """)
         return res
     finally:
-        for t in ("_vstage", "_vgood", "_vfresh"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
+        drop_quietly(con, "_vstage", "_vgood", "_vfresh")
