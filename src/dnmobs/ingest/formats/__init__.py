@@ -67,6 +67,9 @@ BUILTIN = [
     "dream_cocaine",
     "matanga_scrape",
     "vendors_csv",
+    "telegram_json",
+    "telegram_html",
+    "whatsapp_txt",
     "mapped",
 ]
 

@@ -1,0 +1,268 @@
+"""Split a post into priced items: one per product line, one per quantity on a multi-price line.
+
+This module only decides where items begin and end, and which name an item carries when its own
+text has none (``1g - 80€`` under a ``❄️ COCAINE 90%`` heading, or the later quantities of
+``Cocaine 87% — 0.5g $42 | 28g $2047``). Reading the quantity, purity and price of an item is the
+extraction engine's job (``dnmobs.extract.parse_listing``); the tokens found here serve only to cut.
+
+A line is cut into items at its prices: with quantities written before prices (``5g 50€ | 10g 90€``)
+an item runs from its first quantity to its last price; with prices first (``€75 - 1g | €350 - 5g``)
+from its price to the next one. A price with no quantity between it and the previous price
+(``USD 120 (0.09 BTC)``, ``80€ (was 100€)``) belongs to the item before it. Lines without a price
+give no item; they become the heading whose name the following nameless items take.
+
+All patterns are RE2 (linear time); the characters around a token are checked in Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import re2
+
+_NUM = r"(?:\d{1,3}(?:[ ,.'’]\d{3})+(?:[.,]\d{1,8})?|\d{1,9}(?:[.,]\d{1,8})?|[.,]\d{1,8})"
+_SYM = r"[€$£¥₽₴₿]"
+_CODES = (r"eur|euros?|usd|us\$|gbp|chf|aud|cad|nzd|sek|nok|dkk|pln|czk|huf|rub|uah|gel|btc|xmr|ltc|eth|usdt|"
+          r"dollars?|bucks|pounds?|quid|руб(?:лей|\.)?|р\.|грн|zł|kč|e")
+# a price: symbol or code on either side of a number; '75,-' is a price in Dutch and German posts
+_PRICE = re2.compile(
+    r"(?i)(" + _SYM + r"\s?" + _NUM + r"|" + _NUM + r"\s?" + _SYM + r"|" + _NUM + r"\s?(?:" + _CODES + r")"
+    r"|(?:eur|usd|gbp|chf|btc|xmr|us\$)\s?" + _NUM + r"|\d{1,6},-)")
+_MASS = r"kg|kgs|kilos?|grams?|gramm[es]?|gramos?|grs?|gms?|g|oz|ozs|ounces?|lbs?|гр|г|кг"
+_MG = r"mg|mcg|ug|µg|μg|мг"
+_VOL = r"ml|cl"
+_COUNT = (r"pcs|pc|pieces?|pills?|tabs?|tablets?|caps|capsules?|blotters?|tickets?|units?|bars?|st|stk|"
+          r"stück|шт|x")
+_QTY = re2.compile(
+    r"(?i)(" + _NUM + r"\s?(?:" + _MASS + r"|" + _MG + r"|" + _VOL + r"|" + _COUNT + r")"
+    r"|x\s?\d{1,6}"
+    r"|(?:1/8|1/4|1/2|half|quarter|eighth)\s?(?:oz|ounce|lb|pound|kilo|kg)"
+    r"|(?:/|per\s|a\s)(?:" + _MASS + r"|" + _COUNT + r"))")
+_FILLERS = frozenset("for per only now just at each a an the of and or was is price prices pcs x for: only: "
+                     "für voor pour por para за по de à le la el".split())
+_SEPARATORS = " \t-–—:|/•·=,;>→➡➖▪▫🔸🔹*+~_()[]."
+_ITEM_SEPARATORS = " \t-–—:|/•·=,;>→➡➖▪▫🔸🔹*+~_\ufe0f"
+
+
+@dataclass(frozen=True)
+class Token:
+    kind: str  # 'q' (quantity) or 'p' (price)
+    start: int
+    end: int
+    unit: str = ""  # for quantities: 'mass', 'mg', 'vol', 'count', 'per'
+
+
+@dataclass(frozen=True)
+class Item:
+    text: str  # the item as the engine reads it: its own text, after the name it takes when it has none
+    context: str | None  # the heading it sits under, for the engine's description
+    line: int  # line number in the post, from 0
+    part: int  # position on its line, from 0
+
+
+def _boundary_ok(text: str, start: int, end: int) -> bool:
+    before = text[start - 1] if start > 0 else " "
+    after = text[end] if end < len(text) else " "
+    if before.isalnum() and text[start].isalnum():
+        return False
+    return not (after.isalnum() and text[end - 1].isalnum())
+
+
+def _words(alternation: str) -> frozenset[str]:
+    """The words an RE2 alternation of plain words with optional endings matches ('grams?' -> gram, grams)."""
+    out = set()
+    for w in alternation.split("|"):
+        if w.endswith("?"):
+            out |= {w[:-2], w[:-1]}
+        elif "[es]" in w:
+            base = w.replace("[es]", "")
+            out |= {base, base + "e", base + "s"}
+        else:
+            out.add(w)
+    return frozenset(out)
+
+
+_KINDS = (("mg", _words(_MG)), ("vol", _words(_VOL)), ("mass", _words(_MASS)), ("count", _words(_COUNT)))
+
+
+def _unit_kind(tok: str) -> str:
+    low = tok.lower()
+    if low.startswith(("/", "per ", "a ")):
+        return "per"
+    if low.startswith("x"):
+        return "count"
+    word = low.lstrip("0123456789.,'’ ")
+    for kind, words in _KINDS:
+        if word in words:
+            return kind
+    return "mass"  # 1/8 oz, half ounce, quarter kilo
+
+
+def tokens(line: str) -> list[Token]:
+    """Prices and quantities in a line, in order, prices winning where they overlap."""
+    found: list[Token] = []
+    for m in _PRICE.finditer(line):
+        s, e = m.span(1)
+        if _boundary_ok(line, s, e):
+            found.append(Token("p", s, e))
+    for m in _QTY.finditer(line):
+        s, e = m.span(1)
+        if not _boundary_ok(line, s, e) or any(t.start < e and s < t.end for t in found):
+            continue
+        found.append(Token("q", s, e, _unit_kind(m.group(1))))
+    found.sort(key=lambda t: t.start)
+    return found
+
+
+_UNIT_WORDS = frozenset().union(*(w for _, w in _KINDS), {"eur", "euro", "euros", "usd", "gbp", "chf", "btc",
+                                                          "xmr", "dollar", "dollars", "bucks", "pounds", "руб",
+                                                          "грн", "oz", "ounce", "half", "quarter", "eighth"})
+
+
+def _residual_letters(text: str) -> int:
+    """Letters that name something: outside tokens, fillers, unit and currency words."""
+    n = 0
+    for word in text.replace("/", " ").split():
+        w = "".join(ch for ch in word if ch.isalpha()).lower()
+        if len(w) >= 2 and w not in _FILLERS and w not in _UNIT_WORDS:
+            n += len(w)
+    return n
+
+
+def _without(text: str, spans: list[tuple[int, int]]) -> str:
+    out, pos = [], 0
+    for s, e in sorted(spans):
+        out.append(text[pos:s])
+        out.append(" ")
+        pos = max(pos, e)
+    out.append(text[pos:])
+    return " ".join("".join(out).split())
+
+
+def _clean(text: str) -> str:
+    """A name without the separators and bullets around it."""
+    return text.strip(_SEPARATORS).lstrip("\ufe0f").strip()
+
+
+def _trim(text: str) -> str:
+    """An item's text without the separators that joined it to its neighbours."""
+    return text.strip(_ITEM_SEPARATORS)
+
+
+def _is_unit_price(toks: list[Token], i: int) -> bool:
+    """A price with its own unit right after it ('80€/g', '10€ per pill'): an item in itself."""
+    return toks[i].kind == "p" and i + 1 < len(toks) and toks[i + 1].unit == "per"
+
+
+def _qty_first(toks: list[Token]) -> bool:
+    """Whether quantities come before their prices on this line (judged by the first item)."""
+    skip = False
+    for i, t in enumerate(toks):
+        if skip or t.unit == "per":
+            skip = False
+            continue
+        if _is_unit_price(toks, i):
+            skip = True
+            continue
+        return t.kind == "q"
+    return True
+
+
+def _group(toks: list[Token]) -> list[list[Token]]:
+    """Tokens of a line grouped into items (see the module text)."""
+    if not any(t.kind == "p" for t in toks):
+        return []
+    qty_first = _qty_first(toks)
+    groups: list[list[Token]] = []
+    cur: list[Token] = []
+
+    def close() -> None:
+        nonlocal cur
+        if cur:
+            groups.append(cur)
+        cur = []
+
+    i = 0
+    while i < len(toks):
+        t = toks[i]
+        if _is_unit_price(toks, i) and not (qty_first and any(x.kind == "q" for x in cur)
+                                            and not any(x.kind == "p" for x in cur)):
+            close()
+            groups.append([t, toks[i + 1]])
+            i += 2
+            continue
+        has_p = any(x.kind == "p" for x in cur)
+        has_q = any(x.kind == "q" and x.unit != "per" for x in cur)
+        # quantities then prices: a quantity after a price starts the next item;
+        # prices first: a price after a quantity starts the next item
+        if (qty_first and t.kind == "q" and has_p) or (not qty_first and t.kind == "p" and has_q):
+            close()
+        cur.append(t)
+        i += 1
+    if cur:
+        if any(x.kind == "p" for x in cur) or not groups:
+            groups.append(cur)
+        else:
+            groups[-1].extend(cur)  # trailing quantities with no price of their own
+    return [g for g in groups if any(x.kind == "p" for x in g)]
+
+
+def split_line(line: str, carry: str | None) -> tuple[list[str], str | None]:
+    """The item texts of one line, and the name later nameless lines should take (or None)."""
+    toks = tokens(line)
+    groups = _group(toks)
+    if not groups:
+        return [], None
+    spans: list[tuple[int, int]] = []
+    qty_first = _qty_first(toks)
+    for i, g in enumerate(groups):
+        last = i == len(groups) - 1
+        if qty_first:
+            start = 0 if i == 0 else spans[-1][1]
+            end = len(line) if last else g[-1].end
+        else:
+            start = 0 if i == 0 else g[0].start
+            end = len(line) if last else groups[i + 1][0].start
+        spans.append((start, end))
+    first_tokens = [(t.start, t.end) for t in groups[0]]
+    name = _clean(_without(line[spans[0][0]:spans[0][1]], first_tokens))
+    own_name = _residual_letters(name) >= 3
+    items = []
+    for i, g in enumerate(groups):
+        s, e = spans[i]
+        text = _trim(line[s:e])
+        own = _without(line[s:e], [(t.start - s, t.end - s) for t in g])
+        if _residual_letters(own) >= 3:
+            items.append(text)
+            continue
+        prefix = carry
+        if i and own_name:
+            # the first item's name, without the quantities this item gives anew
+            kinds = {t.unit for t in g if t.kind == "q"}
+            drop = [(t.start, t.end) for t in groups[0] if t.kind == "p" or t.unit in kinds or t.unit == "per"]
+            prefix = _clean(_without(line[spans[0][0]:spans[0][1]], drop))
+        items.append(f"{prefix} {_trim(text)}" if prefix else text)
+    return items, (name if own_name else None)
+
+
+def split(text: str) -> list[Item]:
+    """The priced items of a post, in order. A post without prices gives none."""
+    if not text:
+        return []
+    items: list[Item] = []
+    section: str | None = None  # the last line without a price that names something: the heading
+    carry: str | None = None  # the last name seen, heading or priced line, for nameless items
+    for n, raw_line in enumerate(text.split("\n")):
+        line = raw_line.strip()
+        if not line:
+            continue
+        texts, name = split_line(line, carry)
+        if not texts:
+            cleaned = _clean(line)
+            if _residual_letters(cleaned) >= 3:
+                section = carry = cleaned
+            continue
+        items.extend(Item(t, section, n, i) for i, t in enumerate(texts))
+        if name:
+            carry = name
+    return items
