@@ -39,7 +39,7 @@ def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
             yield Batch("vendors", quarantine=[*t.notes, *bad])
             return
         yield Batch("vendors", rows=t.rows, quarantine=t.notes, sql=f"""
-            SELECT src, 'row ' || _row AS location,
+            SELECT _r, src, 'row ' || _row AS location,
                    try_cast(trim("parsingDate") AS DATE) AS crawl_date,
                    nullif(trim(name), '') AS handle,
                    try_cast(rating AS DOUBLE) AS rating,

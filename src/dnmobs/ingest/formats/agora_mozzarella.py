@@ -70,7 +70,7 @@ def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
                                                            ("cat", "subcat", "subsubcat")) + "), '')")
         raw_cols = [c for c in t.columns if c not in ("src", "_row")]
         yield Batch("observations", rows=t.rows, quarantine=t.notes, sql=f"""
-            SELECT src, 'row ' || _row AS location,
+            SELECT _r, src, 'row ' || _row AS location,
                    try_cast(trim({_na('date')}) AS DATE) AS crawl_date,
                    nullif(regexp_extract({opt('list')}, '__([A-Za-z0-9]+)\\.html?$', 1), '') AS listing_key,
                    {_na('product')} AS title,

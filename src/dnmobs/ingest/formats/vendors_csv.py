@@ -45,7 +45,7 @@ def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
         crawl_date = f"try_cast(trim({ident(date_col)}) AS DATE)" if date_col else "NULL::DATE"
         raw_cols = [c for c in t.columns if c not in ("src", "_row")]
         yield Batch("vendors", rows=t.rows, quarantine=t.notes, sql=f"""
-            SELECT src, 'row ' || _row AS location,
+            SELECT _r, src, 'row ' || _row AS location,
                    nullif(lower(trim({col('market')})), '') AS market,
                    {crawl_date} AS crawl_date,
                    nullif(trim({col('vendor')}), '') AS handle,
