@@ -54,7 +54,17 @@ register(ExportSpec("vendors", """
     FROM vendors v""", order="market, handle"))
 register(ExportSpec("vendor_snapshots", "SELECT * FROM vendor_snapshots", date_col="crawl_date",
                     order="market, crawl_date"))
-register(ExportSpec("contacts", "SELECT * FROM contacts", date_col="first_seen", order="market, kind, value"))
+register(ExportSpec("contacts", """
+    SELECT c.market, c.kind, c.value, c.first_seen, coalesce(v.handle, m.vendor) AS vendor, c.vendor_id,
+           c.message_id, c.location, c.source_id
+    FROM contacts c LEFT JOIN vendors v USING (vendor_id) LEFT JOIN messages m USING (message_id)""", date_col="first_seen",
+                    order="market, kind, value, first_seen"))
+# Messenger posts; n_offers is NULL until extraction ran, repost_group names the first post of its group.
+register(ExportSpec("messages", """
+    SELECT market, message_id, message_key, CAST(date AS DATE) AS day, date, edited, sender, vendor, kind, action,
+           text, reply_to, forwarded_from, media, media_file, n_items, n_offers, repost_group, platform, chat_type,
+           chat_id, location, source_id
+    FROM messages""", date_col="day", order="market, date, message_key"))
 register(ExportSpec("quarantine", """
     SELECT q.quarantine_id, q.source_id, s.format, s.market, q.path, q.location, q.reason, q.raw, q.created_at
     FROM quarantine q LEFT JOIN sources s USING (source_id)""", order="quarantine_id"))

@@ -126,6 +126,7 @@ def ingest(con: duckdb.DuckDBPyConnection, paths: list[str], opts: Options = Opt
     flush()
     if opts.extract:
         report.offers = _fill_offers(con)
+    report.offers += _messages_after_ingest(con, opts.extract)
     return report
 
 
@@ -135,6 +136,13 @@ def _fill_offers(con: duckdb.DuckDBPyConnection) -> int:
     except ImportError:
         return 0
     return fill_offers(con)
+
+
+def _messages_after_ingest(con: duckdb.DuckDBPyConnection, extract: bool) -> int:
+    """Offers from the menus of new messages, and repost groups (dnmobs.messengers)."""
+    from dnmobs.messengers.offers import after_ingest
+
+    return after_ingest(con, extract)
 
 
 def ingest_key(src: SourceFile, fmt: str, opts: Options) -> str:

@@ -38,8 +38,9 @@ _QTY = re2.compile(
     r"|x\s?\d{1,6}"
     r"|(?:1/8|1/4|1/2|half|quarter|eighth)\s?(?:oz|ounce|lb|pound|kilo|kg)"
     r"|(?:/|per\s|a\s)(?:" + _MASS + r"|" + _COUNT + r"))")
-_FILLERS = frozenset("for per only now just at each a an the of and or was is price prices pcs x for: only: "
-                     "für voor pour por para за по de à le la el".split())
+_FILLERS = frozenset({"for", "per", "only", "now", "just", "at", "each", "a", "an", "the", "of", "and", "or", "was",
+                      "is", "price", "prices", "pcs", "x", "für", "voor", "pour", "por", "para", "за", "по", "de",
+                      "à", "le", "la", "el"})
 _SEPARATORS = " \t-–—:|/•·=,;>→➡➖▪▫🔸🔹*+~_()[]."
 _ITEM_SEPARATORS = " \t-–—:|/•·=,;>→➡➖▪▫🔸🔹*+~_\ufe0f"
 

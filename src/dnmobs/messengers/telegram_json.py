@@ -104,11 +104,7 @@ def iter_export(fh) -> Iterator[tuple[Chat, Message | BadRecord] | Cut]:
                                       "'messages' (one chat) or 'chats' (the whole account)")
             if msg_prefix is not None:
                 if prefix == item_prefix:
-                    if event == "start_map":
-                        builder = ObjectBuilder()
-                        builder.event(event, value)
-                        depth = 1
-                    elif event in ("start_array",):
+                    if event in ("start_map", "start_array"):  # an array is built too, then refused
                         builder = ObjectBuilder()
                         builder.event(event, value)
                         depth = 1

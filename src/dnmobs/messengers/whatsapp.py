@@ -209,7 +209,7 @@ def _messages(lines: Iterator[bytes], lay: Layout) -> Iterator[Message | Problem
         h: Header = c["h"]
         when = _when(h, lay.day_first)
         name, sep, body = h.rest.partition(": ")
-        notice = not sep or body.startswith("\u200e") and h.ios and name == lay.chat_name
+        notice = not sep or (body.startswith("\u200e") and h.ios and name == lay.chat_name)
         if notice:
             sender, body = None, h.rest if not sep else body
         else:

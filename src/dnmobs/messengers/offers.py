@@ -1,0 +1,153 @@
+"""Offers from messages: each priced item of a post (``menus.split``) read by the extraction engine.
+
+Runs after ingest over the messages not yet extracted (``n_offers IS NULL``), in batches. An item
+becomes an offer when the engine finds a price and a drug or a quantity in it; chatter with a price
+(``delivery 10€``, ``orders over 200€``) finds neither and gives none. A poster of a group becomes a
+vendor of the chat's market when one of their posts gives an offer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from dnmobs.messengers import menus
+
+BATCH = 5_000
+# The engine's fields that the offers table holds, beside the ones this module fills.
+_LINK_COLUMNS = ["offer_id", "message_id", "market", "vendor", "date", "offer_index", "text"]
+# A message without a digit has no price: such messages are settled in SQL without reading them.
+_NO_PRICE_SQL = "kind <> 'message' OR NOT regexp_matches(coalesce(offer_text, text, ''), '[0-9]')"
+
+
+def _engine() -> Callable[..., Any] | None:
+    try:
+        from dnmobs.extract import parse_listing
+    except ImportError:
+        return None
+    return parse_listing
+
+
+def _rates(con: duckdb.DuckDBPyConnection):
+    """The engine's exchange rates from the store, when the engine offers a way to load them."""
+    try:
+        from dnmobs.extract import store_rates  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    return store_rates(con)
+
+
+def is_offer(o: Any) -> bool:
+    """A priced item that is a drug or at least a quantity of something."""
+    if getattr(o, "price_amount", None) is None:
+        return False
+    return bool(getattr(o, "is_drug", False) or getattr(o, "grams", None) or getattr(o, "units", None))
+
+
+def offers_of_text(text: str, *, date=None, market: str | None = None, parse=None, rates=None
+                   ) -> tuple[int, list[tuple[menus.Item, Any]]]:
+    """(how many priced items the post has, [(item, the engine's offer)] for those that are offers)."""
+    parse = parse or _engine()
+    if parse is None:
+        raise RuntimeError("the extraction engine (dnmobs.extract.parse_listing) is not available")
+    items = menus.split(text)
+    out = []
+    for item in items:
+        offer = parse(item.text, item.context, None, date, market, rates=rates)
+        subs = tuple(getattr(offer, "offers", ()) or ())
+        out.extend((item, o) for o in subs or (offer,) if is_offer(o))
+    return len(items), out
+
+
+def fill_message_offers(con: duckdb.DuckDBPyConnection) -> int:
+    """Offers for every message not yet extracted; returns how many offers were made.
+
+    Each batch is one transaction: offers and the counts that mark their messages done are written
+    together, so an interrupted run neither loses nor repeats offers.
+    """
+    parse = _engine()
+    if parse is None:
+        return 0
+    con.execute(f"UPDATE messages SET n_items = 0, n_offers = 0 WHERE n_offers IS NULL AND ({_NO_PRICE_SQL})")
+    cols = {r[0] for r in con.execute("DESCRIBE offers").fetchall()}
+    rates = _rates(con)
+    made = 0
+    while True:
+        rows = con.execute(
+            "SELECT message_id, market, vendor, CAST(date AS DATE), coalesce(offer_text, text) FROM messages "
+            "WHERE n_offers IS NULL ORDER BY message_id LIMIT ?", [BATCH]).fetchall()
+        if not rows:
+            break
+        records: list[dict] = []
+        counts: list[tuple[str, int, int]] = []
+        for message_id, market, vendor, day, text in rows:
+            n_items, found = offers_of_text(text, date=day, market=market, parse=parse, rates=rates)
+            for index, (item, o) in enumerate(found):
+                rec = {k: v for k, v in o.as_dict().items() if k in cols and k not in _LINK_COLUMNS}
+                rec.update(offer_id=_offer_id(message_id, index), message_id=message_id, market=market,
+                           vendor=vendor, date=day, offer_index=index, text=item.text)
+                records.append(rec)
+            counts.append((message_id, n_items, len(found)))
+        con.execute("BEGIN TRANSACTION")
+        try:
+            _insert(con, records, cols)
+            con.execute("CREATE OR REPLACE TEMP TABLE _mcounts (message_id VARCHAR, n_items INTEGER, "
+                        "n_offers INTEGER)")
+            con.executemany("INSERT INTO _mcounts VALUES (?, ?, ?)", counts)
+            con.execute("UPDATE messages SET n_items = c.n_items, n_offers = c.n_offers FROM _mcounts c "
+                        "WHERE messages.message_id = c.message_id")
+            con.execute("DROP TABLE _mcounts")
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        made += len(records)
+    _add_offering_vendors(con)
+    return made
+
+
+def _offer_id(message_id: str, index: int) -> str:
+    return hashlib.md5(f"{message_id}\x1f{index}".encode()).hexdigest()
+
+
+def _insert(con: duckdb.DuckDBPyConnection, records: list[dict], cols: set[str]) -> None:
+    if not records:
+        return
+    names = [c for c in dict.fromkeys(k for r in records for k in r) if c in cols]
+    table = pa.Table.from_pylist([{c: r.get(c) for c in names} for r in records])
+    con.register("_moffers", table)
+    try:
+        col_list = ", ".join(f'"{c}"' for c in names)
+        con.execute(f"INSERT INTO offers ({col_list}) SELECT {col_list} FROM _moffers")
+    finally:
+        con.unregister("_moffers")
+
+
+def _add_offering_vendors(con: duckdb.DuckDBPyConnection) -> None:
+    from dnmobs.ingest.loaders.messages import vendor_id_sql
+
+    con.execute(f"""
+        INSERT INTO vendors (vendor_id, market, handle)
+        SELECT vid, any_value(market), any_value(trim(vendor))
+        FROM (SELECT DISTINCT {vendor_id_sql('market', 'vendor')} AS vid, market, vendor FROM offers
+              WHERE message_id IS NOT NULL AND vendor IS NOT NULL AND trim(vendor) <> '')
+        WHERE vid NOT IN (SELECT vendor_id FROM vendors)
+        GROUP BY vid
+    """)
+
+
+def after_ingest(con: duckdb.DuckDBPyConnection, extract: bool = True) -> int:
+    """What ingest does once messages were stored: offers (unless told not to), then repost groups."""
+    pending = con.execute("SELECT count(*) FROM messages WHERE n_offers IS NULL OR repost_group IS NULL"
+                          ).fetchall()[0][0]
+    if not pending:
+        return 0
+    made = fill_message_offers(con) if extract else 0
+    from dnmobs.messengers.reposts import group_reposts
+
+    group_reposts(con)
+    return made
