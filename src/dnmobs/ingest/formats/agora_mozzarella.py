@@ -77,7 +77,7 @@ def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
                    {opt('description')} AS description,
                    trim({_na('price')}) AS price_text,
                    try_cast(trim({_na('price')}) AS DOUBLE) AS price_amount,
-                   'BTC' AS price_currency,
+                   CASE WHEN {_na('price')} IS NOT NULL THEN 'BTC' END AS price_currency,
                    nullif(trim({_na('vendor')}), '') AS vendor,
                    {category} AS category,
                    CASE WHEN _from_to IS NULL THEN {squash_sql(_na('from'))} ELSE _from_to[1] END AS ships_from,

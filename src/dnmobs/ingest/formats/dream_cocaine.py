@@ -52,7 +52,7 @@ def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
                    product_title AS title,
                    trim(btc_price) AS price_text,
                    try_cast(trim(btc_price) AS DOUBLE) AS price_amount,
-                   'BTC' AS price_currency,
+                   CASE WHEN btc_price IS NOT NULL THEN 'BTC' END AS price_currency,
                    nullif(trim(vendor_name), '') AS vendor,
                    nullif(trim(ships_from), '') AS ships_from,
                    nullif(trim(ships_to), '') AS ships_to,
