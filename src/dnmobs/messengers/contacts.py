@@ -131,11 +131,12 @@ def _find_in(text: str, key: bytes, add) -> None:
             continue
         if h.lower() not in _NOT_HANDLES:
             add("telegram_bot" if _is_bot(h) else "telegram", "@" + h.lower())
-    jabber_ctx = _JABBER_WORD.search(text) is not None
     for m in _EMAIL.finditer(text):
         user, host = m.group(1), m.group(2).lower()
         addr = f"{user.lower()}@{host}"
-        add("jabber" if jabber_ctx or any(h in host for h in _JABBER_HOSTS) else "email", addr)
+        # an address is a Jabber id on a known XMPP host, or when a word just before it says so
+        said = _JABBER_WORD.search(text[max(0, m.start() - 30):m.start()]) is not None
+        add("jabber" if said or any(h in host for h in _JABBER_HOSTS) else "email", addr)
     for m in _WICKR.finditer(text):
         v = m.group(1).rstrip(".-").lower()
         if v not in ("me", "id", "only", "and", "or") and len(v) >= 3:
@@ -162,14 +163,13 @@ def _find_in(text: str, key: bytes, add) -> None:
 
 
 def phone_spans(text: str) -> list[tuple[int, int]]:
-    """(start, end) of each phone number in a text, without overlaps."""
+    """(start, end) of each phone number in a text, without overlaps (the earlier one wins)."""
+    cands = sorted(m.span(1) for rx in (_WAME, _PHONE_INTL, _PHONE_CTX) for m in rx.finditer(text))
     spans: list[tuple[int, int]] = []
-    for rx in (_WAME, _PHONE_INTL, _PHONE_CTX):
-        for m in rx.finditer(text):
-            s, e = m.span(1)
-            if 8 <= _digits(text[s:e]) <= 15 and not any(s < e2 and s2 < e for s2, e2 in spans):
-                spans.append((s, e))
-    return sorted(spans)
+    for s, e in cands:
+        if 8 <= _digits(text[s:e]) <= 15 and (not spans or s >= spans[-1][1]):
+            spans.append((s, e))
+    return spans
 
 
 def redact_phones(text: str, key: bytes) -> str:

@@ -106,9 +106,13 @@ def tokens(line: str) -> list[Token]:
         s, e = m.span(1)
         if _boundary_ok(line, s, e):
             found.append(Token("p", s, e))
+    prices = list(found)  # in order, not overlapping: one pointer walks them beside the quantities
+    j = 0
     for m in _QTY.finditer(line):
         s, e = m.span(1)
-        if not _boundary_ok(line, s, e) or any(t.start < e and s < t.end for t in found):
+        while j < len(prices) and prices[j].end <= s:
+            j += 1
+        if not _boundary_ok(line, s, e) or (j < len(prices) and prices[j].start < e):
             continue
         found.append(Token("q", s, e, _unit_kind(m.group(1))))
     found.sort(key=lambda t: t.start)
@@ -170,38 +174,38 @@ def _qty_first(toks: list[Token]) -> bool:
 
 
 def _group(toks: list[Token]) -> list[list[Token]]:
-    """Tokens of a line grouped into items (see the module text)."""
+    """Tokens of a line grouped into items (see the module text). Linear in the number of tokens."""
     if not any(t.kind == "p" for t in toks):
         return []
     qty_first = _qty_first(toks)
     groups: list[list[Token]] = []
     cur: list[Token] = []
+    has_p = has_q = False  # does ``cur`` hold a price, a quantity (other than a 'per' unit)?
 
     def close() -> None:
-        nonlocal cur
+        nonlocal cur, has_p, has_q
         if cur:
             groups.append(cur)
-        cur = []
+        cur, has_p, has_q = [], False, False
 
     i = 0
     while i < len(toks):
         t = toks[i]
-        if _is_unit_price(toks, i) and not (qty_first and any(x.kind == "q" for x in cur)
-                                            and not any(x.kind == "p" for x in cur)):
+        if _is_unit_price(toks, i) and not (qty_first and has_q and not has_p):
             close()
             groups.append([t, toks[i + 1]])
             i += 2
             continue
-        has_p = any(x.kind == "p" for x in cur)
-        has_q = any(x.kind == "q" and x.unit != "per" for x in cur)
         # quantities then prices: a quantity after a price starts the next item;
         # prices first: a price after a quantity starts the next item
         if (qty_first and t.kind == "q" and has_p) or (not qty_first and t.kind == "p" and has_q):
             close()
         cur.append(t)
+        has_p = has_p or t.kind == "p"
+        has_q = has_q or (t.kind == "q" and t.unit != "per")
         i += 1
     if cur:
-        if any(x.kind == "p" for x in cur) or not groups:
+        if has_p or not groups:
             groups.append(cur)
         else:
             groups[-1].extend(cur)  # trailing quantities with no price of their own
@@ -229,6 +233,7 @@ def split_line(line: str, carry: str | None) -> tuple[list[str], str | None]:
     name = _clean(_without(line[spans[0][0]:spans[0][1]], first_tokens))
     own_name = _residual_letters(name) >= 3
     items = []
+    prefixes: dict[frozenset[str], str] = {}  # by the quantity kinds an item gives anew: few distinct sets
     for i, g in enumerate(groups):
         s, e = spans[i]
         text = _trim(line[s:e])
@@ -239,9 +244,11 @@ def split_line(line: str, carry: str | None) -> tuple[list[str], str | None]:
         prefix = carry
         if i and own_name:
             # the first item's name, without the quantities this item gives anew
-            kinds = {t.unit for t in g if t.kind == "q"}
-            drop = [(t.start, t.end) for t in groups[0] if t.kind == "p" or t.unit in kinds or t.unit == "per"]
-            prefix = _clean(_without(line[spans[0][0]:spans[0][1]], drop))
+            kinds = frozenset(t.unit for t in g if t.kind == "q")
+            if kinds not in prefixes:
+                drop = [(t.start, t.end) for t in groups[0] if t.kind == "p" or t.unit in kinds or t.unit == "per"]
+                prefixes[kinds] = _clean(_without(line[spans[0][0]:spans[0][1]], drop))
+            prefix = prefixes[kinds]
         items.append(f"{prefix} {_trim(text)}" if prefix else text)
     return items, (name if own_name else None)
 

@@ -53,13 +53,10 @@ class CountingReader:
     def __init__(self, fh):
         self.fh = fh
         self.pos = 0
-        self.eof = False
 
     def read(self, n: int = -1) -> bytes:
         b = self.fh.read(n)
         self.pos += len(b)
-        if not b:
-            self.eof = True
         return b
 
 
@@ -133,7 +130,7 @@ def iter_export(fh) -> Iterator[tuple[Chat, Message | BadRecord] | Cut]:
                 meta.pop(prefix, None)
     except ijson.JSONError as exc:
         what = (str(exc).splitlines()[0] if str(exc) else type(exc).__name__).strip("b'\"").split("\\n")[0]
-        truncated = "premature" in what or (reader.eof and "trailing" not in what)
+        truncated = "premature" in what or ("trailing" not in what and not _ends_closed(fh))
         kept = (f"the messages up to id {last_id} were kept" if last_id is not None
                 else "no complete message came before it")
         after = f"after message id {last_id}" if last_id is not None else "before the first message"
@@ -144,6 +141,17 @@ def iter_export(fh) -> Iterator[tuple[Chat, Message | BadRecord] | Cut]:
     if not seen_messages:
         raise DnmobsError("not a Telegram export: no 'messages' array (one chat) and no 'chats.list' "
                           "(the whole account) in this JSON")
+
+
+def _ends_closed(fh) -> bool:
+    """Whether the file's last non-blank character closes a JSON object or array (an uncut file)."""
+    try:
+        fh.seek(0, 2)
+        fh.seek(max(0, fh.tell() - 64))
+        end = fh.read().rstrip()
+    except (OSError, ValueError):
+        return False
+    return end.endswith((b"}", b"]"))
 
 
 def _str(v) -> str | None:

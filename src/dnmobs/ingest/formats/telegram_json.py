@@ -25,10 +25,10 @@ TAIL = 2048  # bytes of a cut file's end kept in quarantine
 
 def sniff(head: str, name: str) -> bool:
     h = head.lstrip("\ufeff \t\r\n")
+    if name.lower() == "result.json":  # Telegram's own name: read it, and say so if it is not an export
+        return h[:1] in ('{', '[', '"')
     if not h.startswith("{"):
         return False
-    if name.lower() == "result.json":
-        return True
     chat = '"messages": [' in h and ('"date_unixtime"' in h or '"type": "message"' in h
                                        or '"type": "service"' in h or '"messages": []' in h)
     account = '"personal_information": {' in h or ('"chats": {' in h and '"list": [' in h)
@@ -58,4 +58,6 @@ def _tail(src: SourceFile) -> str:
         fh.seek(0, 2)
         size = fh.tell()
         fh.seek(max(0, size - TAIL))
-        return fh.read().decode("utf-8", "replace")
+        tail = fh.read()
+    # start on a character boundary: skip UTF-8 continuation bytes the cut left at the front
+    return tail.lstrip(bytes(range(0x80, 0xC0))).decode("utf-8", "replace")
