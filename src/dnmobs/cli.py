@@ -160,6 +160,69 @@ def demo(
     run_demo(out_dir, seed=seed, console=out)
 
 
+collect_app = typer.Typer(help="Collect messenger channels live (optional extras).", no_args_is_help=True)
+app.add_typer(collect_app, name="collect")
+
+
+@collect_app.command("telegram")
+def collect_telegram(
+    channels: Annotated[list[str], typer.Argument(help="Channels: @name, t.me/name or a numeric id.")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder of the collected exports (one folder per "
+                                                         "channel, with the resume state).")]
+    = Path("telegram-collect"),
+    session: Annotated[Path, typer.Option("--session", help="Telethon session file (holds the login).")]
+    = Path("dnmobs-telegram.session"),
+    limit: Annotated[int | None, typer.Option("--limit", help="At most this many new messages per channel.")]
+    = None,
+    max_wait: Annotated[float, typer.Option("--max-wait", help="Seconds of FloodWait to sit out per channel "
+                                                                "before stopping.")] = 3600,
+    no_ingest: Annotated[bool, typer.Option("--no-ingest", help="Only write the exports.")] = False,
+) -> None:
+    """Read channels' new messages with Telethon (api id/hash from DNMOBS_TELEGRAM_API_ID/_HASH), resuming
+    from the last message id, and ingest them."""
+    import asyncio
+
+    from dnmobs.messengers.collect import collect
+
+    out_dir.mkdir(parents=True, exist_ok=True)
+    results = asyncio.run(collect(channels, out_dir, session=session, limit=limit, max_wait=max_wait))
+    files = [str(f) for r in results for f in r.files]
+    for r in results:
+        span = f" (ids {r.first_id}..{r.last_id})" if r.written else ""
+        err.print(f"{r.channel}: {r.written:,} new messages{span}", markup=False)
+        if r.stopped:
+            err.print(f"{r.channel}: stopped: {r.stopped}", markup=False)
+    if files and not no_ingest:
+        from dnmobs.ingest import Options
+        from dnmobs.ingest import ingest as run
+
+        report = run(store(), files, Options(format="telegram-json"))
+        t = report.totals
+        out.print(f"ingested {t['stored']:,} records; offers {t['offers']:,}")
+
+
+@app.command()
+def reposts(
+    market: Annotated[str | None, typer.Option("--market", help="One messenger market.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Messenger ads counted as posts and as unique ads (reposts of one ad grouped)."""
+    from dataclasses import asdict
+
+    from rich.table import Table
+
+    from dnmobs.messengers.reposts import ad_counts
+
+    rows = ad_counts(store(read_only=True), market)
+    if json_out:
+        emit_json([asdict(r) for r in rows])
+        return
+    table = Table("market", "posts with offers", "unique ads", "offers", "offers of unique ads")
+    for r in rows:
+        table.add_row(r.market or "all", f"{r.posts:,}", f"{r.unique_ads:,}", f"{r.offers:,}", f"{r.unique_offers:,}")
+    out.print(table)
+
+
 def main() -> None:
     """Entry point: user mistakes are one line on stderr and a non-zero exit, never a traceback."""
     import duckdb
