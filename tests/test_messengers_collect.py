@@ -11,12 +11,12 @@ import pytest
 
 pytest.importorskip("telethon", reason="live collection is the optional 'telegram' extra")
 
-from telethon.errors import FloodWaitError  # noqa: E402
-from telethon.tl import types  # noqa: E402
+from telethon.errors import FloodWaitError
+from telethon.tl import types
 
-from dnmobs import DnmobsError  # noqa: E402
-from dnmobs.ingest import Options, ingest  # noqa: E402
-from dnmobs.messengers import collect as col  # noqa: E402
+from dnmobs import DnmobsError
+from dnmobs.ingest import Options, ingest
+from dnmobs.messengers import collect as col
 
 RECORDED = json.loads((Path(__file__).parent / "fixtures" / "messengers" / "telethon_recorded.json")
                       .read_text(encoding="utf-8"))
