@@ -24,10 +24,14 @@ _NUM = r"(?:\d{1,3}(?:[ ,.'’]\d{3})+(?:[.,]\d{1,8})?|\d{1,9}(?:[.,]\d{1,8})?|[
 _SYM = r"[€$£¥₽₴₿]"
 _CODES = (r"eur|euros?|usd|us\$|gbp|chf|aud|cad|nzd|sek|nok|dkk|pln|czk|huf|rub|uah|gel|btc|xmr|ltc|eth|usdt|"
           r"dollars?|bucks|pounds?|quid|руб(?:лей|\.)?|р\.|грн|zł|kč|e")
+# Leftmost-longest matching: 'euro' is not cut to 'eur', '0.0136' not to '0.013' (whose neighbours
+# would then fail the boundary check and lose the token).
+_LONGEST = re2.Options()
+_LONGEST.longest_match = True
 # a price: symbol or code on either side of a number; '75,-' is a price in Dutch and German posts
 _PRICE = re2.compile(
     r"(?i)(" + _SYM + r"\s?" + _NUM + r"|" + _NUM + r"\s?" + _SYM + r"|" + _NUM + r"\s?(?:" + _CODES + r")"
-    r"|(?:eur|usd|gbp|chf|btc|xmr|us\$)\s?" + _NUM + r"|\d{1,6},-)")
+    r"|(?:eur|usd|gbp|chf|btc|xmr|us\$)\s?" + _NUM + r"|\d{1,6},-)", _LONGEST)
 _MASS = r"kg|kgs|kilos?|grams?|gramm[es]?|gramos?|grs?|gms?|g|oz|ozs|ounces?|lbs?|гр|г|кг"
 _MG = r"mg|mcg|ug|µg|μg|мг"
 _VOL = r"ml|cl"
@@ -37,7 +41,7 @@ _QTY = re2.compile(
     r"(?i)(" + _NUM + r"\s?(?:" + _MASS + r"|" + _MG + r"|" + _VOL + r"|" + _COUNT + r")"
     r"|x\s?\d{1,6}"
     r"|(?:1/8|1/4|1/2|half|quarter|eighth)\s?(?:oz|ounce|lb|pound|kilo|kg)"
-    r"|(?:/|per\s|a\s)(?:" + _MASS + r"|" + _COUNT + r"))")
+    r"|(?:/|per\s|a\s)(?:" + _MASS + r"|" + _COUNT + r"))", _LONGEST)
 _FILLERS = frozenset({"for", "per", "only", "now", "just", "at", "each", "a", "an", "the", "of", "and", "or", "was",
                       "is", "price", "prices", "pcs", "x", "für", "voor", "pour", "por", "para", "за", "по", "de",
                       "à", "le", "la", "el"})
