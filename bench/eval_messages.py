@@ -28,8 +28,8 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import measure  # noqa: E402
-from menu_export import build, read_sources, write_exports  # noqa: E402
+from _measure import measure
+from menu_export import build, read_sources, write_exports
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 

@@ -387,10 +387,7 @@ def write_whatsapp(ch: Channel, folder: Path, rng: random.Random) -> Path:
     ios = rng.random() < 0.5
     out = io.StringIO()
     for p in ch.posts:
-        if ios:
-            stamp = f"[{p.date:%d/%m/%Y, %H:%M:%S}] "
-        else:
-            stamp = f"{p.date:%d/%m/%Y, %H:%M} - "
+        stamp = f"[{p.date:%d/%m/%Y, %H:%M:%S}] " if ios else f"{p.date:%d/%m/%Y, %H:%M} - "
         if p.kind == "service":
             out.write(f"{stamp}{ch.name}: \u200eMessages and calls are end-to-end encrypted.\n" if ios
                       else f"{stamp}Messages and calls are end-to-end encrypted.\n")
