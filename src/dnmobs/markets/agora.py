@@ -1,0 +1,334 @@
+"""Agora (2013-2015): product, vendor and category pages of its 2014 templates.
+
+Where each field sits is declared in the selector tables below; the code hooks read what a
+selector cannot: the description (loose text between the price and the vendor link), the
+ships-from/to block (text after an icon, up to a line break), the header's BTC/USD rate.
+
+Error pages: a product URL answered with the market's front page (the listing was removed or
+hidden) is ``removed``; login, CAPTCHA, DDoS and server pages are recognised by
+dnmobs.markets.errors.
+"""
+
+from __future__ import annotations
+
+from selectolax.lexbor import LexborNode
+
+from dnmobs.markets import errors, fields, model
+from dnmobs.markets.doc import Doc, text_of
+from dnmobs.markets.model import Parsed
+from dnmobs.markets.util import TEXT, Selectors, block_text, children, has_class, next_element
+
+NAME = "agora"
+MARKET = "agora"
+MARKET_KIND = "darknet"
+CONFIDENCE = 1.0
+
+# The landmarks that tell page types apart, the header and the breadcrumb, in one pass.
+PAGE = Selectors({
+    "heading": "#page-heading",
+    "rate": "#login-info-bar",
+    "crumbs": ".topnav-element a",  # every step of the category breadcrumb
+    "product": "#single-product",
+    "bio": ".vendorbio-description",
+    "list": "#product-list",
+    "front": "#product-index",
+}, many=("crumbs",))
+PRODUCT = Selectors({  # under "product"
+    "title": "h1",
+    "price": ".product-page-price",
+    "vendor": "a.gen-user-link",
+    "ships": ".product-page-ships",
+    "buy": ".button-red a",
+    "unavailable": ".button-grey a",
+    "feedback": ".embedded-feedback-list tr",  # rating, text, [item link], age, buyer
+}, many=("feedback",))
+PRODUCT_IMAGE = 'img[src*="/liabilities/p/"]'  # the listing id when there is no buy button
+LIST_ROWS = "tr.products-list-item"  # listing rows of category and vendor pages
+VENDOR = Selectors({  # under "#middlestuff"
+    "handle": "strong",
+    "ratings": "span.gen-user-ratings",
+    "last_seen": ".vendorbio-stats-online",
+    "bio": ".vendorbio-description",
+    "pgp": ".pgptoken",
+    "feedback": ".embedded-feedback-list tr",
+}, many=("feedback",))
+# Cells of a listing row, in order after the name cell: price, ships; then the vendor on category pages.
+LIST_CELLS = ("name", "price", "ships", "vendor")
+
+PGP_BEGIN = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
+PGP_END = "-----END PGP PUBLIC KEY BLOCK-----"
+
+
+def identify(doc: Doc) -> bool:
+    heading = text_of(doc.find(PAGE)["heading"])
+    return bool(heading) and heading.startswith("Agora")
+
+
+def parse(doc: Doc) -> Parsed:
+    page = doc.find(PAGE)
+    rate = header_rate(page["rate"])
+    if page["product"] is not None:
+        return _product(doc, page, rate)
+    if page["bio"] is not None:
+        return _vendor(doc, rate)
+    if page["list"] is not None:
+        return _page(model.CATEGORY, rate, rows=_list_rows(doc.tree.css(LIST_ROWS), rate, breadcrumb(page["crumbs"]),
+                                                           None))
+    if page["front"] is not None:
+        if _is_product_path(doc):
+            return _page(model.ERROR, rate, error=model.REMOVED, listing_key=_path_key(doc))
+        return _page(model.OTHER, rate)
+    err = errors.classify(doc)
+    if err:
+        return _page(model.ERROR, rate, error=err, listing_key=_path_key(doc))
+    return _page(model.OTHER, rate)
+
+
+def _page(page_type: str, rate: float | None, **kw) -> Parsed:
+    return Parsed(page_type, NAME, CONFIDENCE, MARKET, usd_rate=rate, **kw)
+
+
+# --- hooks ---------------------------------------------------------------------------------------
+
+
+def header_rate(bar: LexborNode | None) -> float | None:
+    """The USD value of one BTC shown at the end of the header bar ('... :: 452.00 USD')."""
+    text = text_of(bar)
+    if not text:
+        return None
+    amount, code = fields.price(text.rsplit("::", 1)[-1])
+    return amount if code == "USD" and amount else None
+
+
+def breadcrumb(crumbs: list[LexborNode]) -> str | None:
+    names = [t for t in (text_of(a) for a in crumbs) if t]
+    return "/".join(names) or None
+
+
+def ships(node: LexborNode | None) -> tuple[str | None, str | None]:
+    """'From' and 'To' of a ships block: the text after the truck and the home icons, to a <br>."""
+    if node is None:
+        return None, None
+    acc: dict[str, list[str]] = {"from": [], "to": []}
+    cur = None
+    for n in node.iter(include_text=True):
+        tag = n.tag
+        if tag == TEXT:
+            if cur:
+                acc[cur].append(n.text_content or "")
+        elif tag == "i":
+            klass = n.attributes.get("class") or ""
+            cur = "from" if "fa-truck" in klass else "to" if "fa-home" in klass else cur
+        elif tag == "br":
+            cur = None
+    out = []
+    for key, prefix in (("from", "From:"), ("to", "To:")):
+        t = " ".join("".join(acc[key]).split())
+        if t.startswith(prefix):
+            t = t[len(prefix):].strip()
+        out.append(t or None)
+    return out[0], out[1]
+
+
+def _description(root: LexborNode, stop: LexborNode | None) -> str | None:
+    """The loose text of a product between the first float-clearing div and the vendor link."""
+    parts: list[str] = []
+    started = False
+    stop_id = stop.mem_id if stop is not None else None
+    for n in root.iter(include_text=True):
+        tag = n.tag
+        if not started:
+            started = tag == "div" and "clear" in (n.attributes.get("style") or "")
+            continue
+        if tag == TEXT:
+            parts.append(n.text_content or "")
+        elif tag == "br":
+            parts.append("\n")
+        elif n.mem_id == stop_id:
+            break
+        elif tag not in ("img", "div", "script", "style"):
+            parts.append(n.text())
+    text = "".join(parts).strip()
+    if text.endswith("Brought to you by:"):
+        text = text[: -len("Brought to you by:")].rstrip()
+    return text or None
+
+
+def _ratings_after(node: LexborNode | None) -> str | None:
+    if node is None:
+        return None
+    nxt = next_element(node)
+    return text_of(nxt) if nxt is not None and has_class(nxt, "gen-user-ratings") else None
+
+
+def _is_product_path(doc: Doc) -> bool:
+    segs = doc.segments
+    return len(segs) >= 2 and segs[-2] == "p"
+
+
+def _path_key(doc: Doc) -> str | None:
+    return fields.strip_saved_suffix(doc.segments[-1]) if _is_product_path(doc) else None
+
+
+def _feedback(trs: list[LexborNode], listing_key: str | None, vendor: str | None) -> list[dict]:
+    out = []
+    for pos, tr in enumerate(trs):
+        tds = children(tr, "td")
+        if len(tds) < 4:
+            continue
+        rating_text = text_of(tds[0])
+        item = next((c for c in tds[2].iter() if c.tag == "a"), None) if len(tds) >= 5 else None
+        buyer = band = None
+        for c in tds[-1].iter():
+            if has_class(c, "gen-user-link"):
+                buyer = text_of(c)
+            elif has_class(c, "gen-user-ratings"):
+                band = text_of(c)
+        age = text_of(tds[-2])
+        item_key = fields.last_segment(item.attributes.get("href"), "p") if item is not None else None
+        rec = {
+            "position": pos,
+            "listing_key": item_key or listing_key,
+            "item_title": text_of(item),
+            "vendor": vendor,
+            "rating": fields.rating(rating_text)[0],
+            "rating_text": rating_text,
+            "text": text_of(tds[1]),
+            "age_text": age,
+            "age_days": fields.age_days(age),
+            "buyer": buyer,
+            "buyer_band": band,
+        }
+        rec["raw"] = {k: v for k, v in rec.items() if k not in ("position", "rating", "age_days")}
+        out.append(rec)
+    return out
+
+
+# --- page types ----------------------------------------------------------------------------------
+
+
+def _product(doc: Doc, page: dict, rate: float | None) -> Parsed:
+    root = page["product"]
+    f = PRODUCT.first(root)
+    key = (fields.last_segment(f["buy"].attributes.get("href") if f["buy"] is not None else None, "p")
+           or _image_key(root.css_first(PRODUCT_IMAGE)) or _path_key(doc))
+    price_text = text_of(f["price"])
+    amount, currency = fields.price(price_text)
+    vendor = text_of(f["vendor"]) or (fields.last_segment(f["vendor"].attributes.get("href"), "vendor")
+                                       if f["vendor"] is not None else None)
+    band = _ratings_after(f["vendor"])
+    ships_from, ships_to = ships(f["ships"])
+    obs = {
+        "listing_key": key,
+        "title": text_of(f["title"]),
+        "description": _description(root, f["vendor"]),
+        "price_text": price_text,
+        "price_amount": amount,
+        "price_currency": currency,
+        "usd_rate": rate,
+        "vendor": vendor,
+        "category": breadcrumb(page["crumbs"]),
+        "ships_from": ships_from,
+        "ships_to": ships_to,
+        "rating": fields.rating(band)[0],
+        "counters_text": band,
+    }
+    raw = {k: v for k, v in obs.items() if k not in ("price_amount", "price_currency", "rating")}
+    unavailable = text_of(f["unavailable"])
+    if unavailable:
+        raw["availability"] = unavailable
+    feedback = _feedback(f["feedback"], key, vendor)
+    raw["feedback_shown"] = len(feedback)
+    obs["raw"] = raw
+    parsed = _page(model.PRODUCT, rate, listing_key=key, observation=obs, feedback=feedback)
+    missing = [n for n in ("title", "price_text", "vendor") if not obs[n]]
+    if missing:
+        parsed.problems.append(f"product page without {', '.join(missing)}")
+    return parsed
+
+
+def _image_key(img: LexborNode | None) -> str | None:
+    src = img.attributes.get("src") if img is not None else None
+    if not src or "/liabilities/p/" not in src:
+        return None
+    return src.rsplit("/", 1)[-1].rsplit(".", 1)[0] or None
+
+
+def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, vendor: str | None
+               ) -> list[dict]:
+    # Rows are many per page: cells are walked by tag, and classes read only where tags are ambiguous.
+    rows = []
+    for pos, tr in enumerate(trs):
+        tds = children(tr, "td")
+        at = next((i for i, td in enumerate(tds) if has_class(td, "column-name")), None)
+        if at is None:
+            continue
+        cells = dict(zip(LIST_CELLS, tds[at:], strict=False))
+        link = preview = None
+        for c in cells["name"].iter():
+            if c.tag == "a":
+                link = link or c
+            elif c.tag == "span":
+                preview = preview or c
+        key = fields.last_segment(link.attributes.get("href"), "p") if link is not None else None
+        if key is None:
+            continue
+        price_text = (cells["price"].text().strip().split("\n", 1)[0].strip() or None) if "price" in cells else None
+        amount, currency = fields.price(price_text)
+        ships_from, ships_to = ships(cells.get("ships"))
+        seller = band = None
+        nofe = False
+        for cell in (cells.get("ships"), cells.get("vendor")):
+            for c in cell.iter() if cell is not None else ():
+                tag = c.tag
+                if tag == "a":
+                    seller = seller or text_of(c)
+                elif tag == "span":
+                    klass = c.attributes.get("class") or ""
+                    if "nofe" in klass:
+                        nofe = True
+                    elif "gen-user-ratings" in klass:
+                        band = text_of(c)
+        title = text_of(link)
+        description = text_of(preview)
+        seller = seller or vendor
+        band_rating = fields.rating(band)[0]
+        raw = {"listing_key": key, "title": title, "description": description, "price_text": price_text,
+               "usd_rate": rate, "vendor": seller, "category": category, "ships_from": ships_from,
+               "ships_to": ships_to, "counters_text": band, "no_fe": nofe}
+        rows.append({"position": pos, "listing_key": key, "title": title, "description": description,
+                     "price_text": price_text, "price_amount": amount, "price_currency": currency,
+                     "usd_rate": rate, "vendor": seller, "category": category, "ships_from": ships_from,
+                     "ships_to": ships_to, "rating": band_rating, "counters_text": band, "raw": raw})
+    return rows
+
+
+def _vendor(doc: Doc, rate: float | None) -> Parsed:
+    f = VENDOR.first(doc.first("#middlestuff"))
+    handle = text_of(f["handle"]) or (fields.strip_saved_suffix(doc.segments[-1]) if doc.segments else None)
+    band = text_of(f["ratings"])
+    key = block_text(f["pgp"])
+    bio = block_text(f["bio"])
+    if key and bio:
+        bio = bio.replace(key, "").strip() or None
+    elif bio and PGP_BEGIN in bio:
+        start = bio.find(PGP_BEGIN)
+        end = bio.find(PGP_END, start)
+        key = bio[start:end + len(PGP_END)] if end >= 0 else bio[start:]
+        bio = (bio[:start] + (bio[end + len(PGP_END):] if end >= 0 else "")).strip() or None
+    rows = _list_rows(doc.tree.css(LIST_ROWS), rate, None, handle)
+    vendor = {
+        "handle": handle,
+        "rating": fields.rating(band)[0],
+        "deals": fields.deals(band),
+        "n_products": len(rows),
+        "last_seen_text": text_of(f["last_seen"]),
+        "pgp_key": key,
+        "profile_text": bio,
+    }
+    vendor["raw"] = {"handle": handle, "ratings": band, "last_seen": vendor["last_seen_text"],
+                     "pgp_key": key, "profile": bio, "products_listed": len(rows)}
+    parsed = _page(model.VENDOR, rate, vendor=vendor, rows=rows, feedback=_feedback(f["feedback"], None, handle))
+    if not handle:
+        parsed.problems.append("vendor page without a handle")
+    return parsed

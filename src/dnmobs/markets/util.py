@@ -1,0 +1,149 @@
+"""Node helpers the layouts share: compiled selector tables, text with line breaks, sibling walks.
+
+A layout declares where its fields sit as a table of named selectors. Every query of the selector
+engine walks the whole (sub)tree, about as long as a tenth of the page's parse, so a table is run
+as ONE query (the selectors joined with commas) and each node found is assigned to the first name
+whose selector it matches, checked in Python. That needs selectors simple enough to check
+cheaply: ``tag``, ``#id``, ``.class``, ``tag.class`` and descendant chains of those ('.a b').
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from selectolax.lexbor import LexborNode
+
+TEXT = "-text"
+
+
+@dataclass(frozen=True)
+class _Simple:
+    tag: str | None
+    id: str | None
+    cls: str | None
+
+    @classmethod
+    def parse(cls, sel: str) -> _Simple:
+        if any(c in sel for c in "[]:>+~*"):
+            raise ValueError(f"selector {sel!r} is not simple (tag, #id, .class, tag.class)")
+        if sel.startswith("#"):
+            return cls(None, sel[1:], None)
+        tag, _, klass = sel.partition(".")
+        return cls(tag or None, None, klass or None)
+
+    def matches(self, node: LexborNode) -> bool:
+        attrs = node.attributes
+        return self.matches_parts(node.tag, attrs.get("id"), (attrs.get("class") or "").split())
+
+    def matches_parts(self, tag: str | None, id_: str | None, classes: list[str]) -> bool:
+        if self.tag and tag != self.tag:
+            return False
+        if self.id:
+            return id_ == self.id
+        return not self.cls or self.cls in classes
+
+
+class Selectors:
+    """A named table of simple selectors, run as one query.
+
+    ``first`` gives each name its first match; names listed in ``many`` get every match, in
+    document order. A node answers the first name (in table order) whose selector it matches;
+    when only one selector of the table ends in what the node is, the engine has checked the
+    rest of that selector already and no ancestor needs looking at.
+    """
+
+    def __init__(self, table: dict[str, str], many: tuple[str, ...] = ()):
+        self.table = dict(table)
+        self.many = frozenset(many)
+        self._css = ", ".join(table.values())
+        # chains indexed by what their last step names (an id, else a class, else a tag), so a found
+        # node is matched by dictionary look-ups instead of trying every selector
+        self._by_id: dict[str, list] = {}
+        self._by_cls: dict[str, list] = {}
+        self._by_tag: dict[str, list] = {}
+        for order, (name, sel) in enumerate(table.items()):
+            chain = [_Simple.parse(s) for s in sel.split()]
+            last = chain[-1]
+            index = (self._by_id, last.id) if last.id else (self._by_cls, last.cls) if last.cls else (
+                self._by_tag, last.tag)
+            index[0].setdefault(index[1], []).append((order, name, chain))
+
+    def first(self, root: LexborNode | None) -> dict:
+        """name -> first matching node under ``root`` (None when none); name -> list for ``many``."""
+        out: dict = {name: [] if name in self.many else None for name in self.table}
+        if root is None:
+            return out
+        by_id, by_cls, by_tag, many = self._by_id, self._by_cls, self._by_tag, self.many
+        for node in root.css(self._css):
+            tag = node.tag
+            cands = list(by_tag.get(tag, ()))
+            id_ = node.id if by_id else None
+            if id_ and id_ in by_id:
+                cands += by_id[id_]
+            classes: list[str] = []
+            if by_cls:
+                klass = node.attrs.get("class")
+                if klass:
+                    classes = klass.split()
+                    for c in classes:
+                        if c in by_cls:
+                            cands += by_cls[c]
+            if len(cands) > 1 or (cands and cands[0][2][-1].tag and cands[0][2][-1].cls):
+                cands = [c for c in cands if c[2][-1].matches_parts(tag, id_, classes)]
+            if len(cands) > 1:  # the engine matched one of them: find which, by the ancestors
+                cands.sort(key=_order)
+                cands = [next((c for c in cands if len(c[2]) == 1 or _ancestors_match(node, c[2][:-1], root)),
+                              cands[-1])]
+            for _, name, _ in cands:
+                if name in many:
+                    out[name].append(node)
+                elif out[name] is None:
+                    out[name] = node
+        return out
+
+
+def _order(cand: tuple) -> int:
+    return cand[0]
+
+
+def _ancestors_match(node: LexborNode, chain: list[_Simple], root: LexborNode) -> bool:
+    """Do the ancestors of ``node``, up to ``root``, hold the chain's selectors in order?"""
+    want = len(chain) - 1
+    up = node.parent
+    while want >= 0 and up is not None:
+        if chain[want].matches(up):
+            want -= 1
+        if up.mem_id == root.mem_id:
+            break
+        up = up.parent
+    return want < 0
+
+
+def block_text(node: LexborNode | None) -> str | None:
+    """A node's text with <br> as line breaks, outer white space removed."""
+    if node is None:
+        return None
+    parts: list[str] = []
+    for n in node.traverse(include_text=True):
+        if n.tag == TEXT:
+            parts.append(n.text_content or "")
+        elif n.tag == "br":
+            parts.append("\n")
+    t = "".join(parts).strip()
+    return t or None
+
+
+def next_element(node: LexborNode) -> LexborNode | None:
+    """The next sibling that is an element, skipping text and comments."""
+    n = node.next
+    while n is not None and not n.is_element_node:
+        n = n.next
+    return n
+
+
+def children(node: LexborNode, tag: str) -> list[LexborNode]:
+    return [c for c in node.iter() if c.tag == tag]
+
+
+def has_class(node: LexborNode, name: str) -> bool:
+    return name in (node.attributes.get("class") or "").split()
