@@ -223,6 +223,88 @@ def reposts(
     out.print(table)
 
 
+@app.command()
+def extract(
+    input_path: Annotated[Path | None, typer.Option("--input", help="JSON Lines of listings (default stdin): "
+                                                    "id, title, description, price, date, market.")] = None,
+    output_path: Annotated[Path | None, typer.Option("--output", help="Where to write (default stdout).")] = None,
+    rates_path: Annotated[Path | None, typer.Option("--rates", help="Rates file: date,currency,usd.")] = None,
+) -> None:
+    """Extract substance, quantity, purity, price and places from listings, one JSON object per line."""
+    from dnmobs.extract.jsonl import run
+    from dnmobs.extract.rates import Rates
+
+    rates = [Rates.from_file(rates_path)] if rates_path else []
+    rates.extend(_store_rates())
+    if input_path is not None and not input_path.is_file():
+        raise DnmobsError(f"input file {input_path} not found")
+    src = open(input_path, "rb") if input_path else sys.stdin.buffer  # noqa: SIM115
+    dst = open(output_path, "wb") if output_path else sys.stdout.buffer  # noqa: SIM115
+    try:
+        rep = run(src, dst, rates)
+    finally:
+        if input_path:
+            src.close()
+        if output_path:
+            dst.close()
+        else:
+            dst.flush()
+    if rep.errors:
+        err.print(f"{rep.errors:,} of {rep.lines:,} lines could not be read (see their error field)", markup=False)
+
+
+def _store_rates():
+    """The store's imported rates, when a store exists; extraction works without one."""
+    from dnmobs.extract.rates import Rates
+    from dnmobs.store import default_db_path
+
+    path = Path(State.db or default_db_path())
+    if not path.is_file():
+        return []
+    try:
+        con = store(read_only=True)
+    except DnmobsError as exc:
+        err.print(f"warning: store rates not used: {exc}", markup=False)
+        return []
+    try:
+        r = Rates.from_store(con)
+    except duckdb_error() as exc:
+        err.print(f"warning: store rates not used: {str(exc).splitlines()[0]}", markup=False)
+        return []
+    finally:
+        con.close()
+    return [r] if len(r) else []
+
+
+def duckdb_error():
+    import duckdb
+
+    return duckdb.Error
+
+
+rates_app = typer.Typer(help="Exchange rates used to convert prices to USD.", no_args_is_help=True)
+app.add_typer(rates_app, name="rates")
+
+
+@rates_app.command("import")
+def rates_import(
+    file: Annotated[Path, typer.Argument(help="CSV with date,currency,usd (USD per unit of the currency); "
+                                              "daily BTC price files (date, close_usd) are read too.")],
+    currency: Annotated[str | None, typer.Option("--currency", help="Currency of a one-series file "
+                                                 "(Date,...,Close) whose name does not say it.")] = None,
+) -> None:
+    """Import exchange rates into the store (later imports of the same day and currency win)."""
+    from dnmobs.extract.rates import import_rates
+
+    con = store()
+    r = import_rates(con, file, currency)
+    con.close()
+    curs = ", ".join(sorted(r.by_currency))
+    out.print(f"imported {len(r):,} rates ({curs}) from {file.name}", markup=False)
+    if r.skipped or r.duplicates:
+        err.print(f"{r.skipped:,} rows unreadable, {r.duplicates:,} repeated dates skipped", markup=False)
+
+
 def main() -> None:
     """Entry point: user mistakes are one line on stderr and a non-zero exit, never a traceback."""
     import duckdb

@@ -1,0 +1,513 @@
+"""parse_listing: what a listing sells, how much, how pure, for how much in USD, from where to where.
+
+The text part (substance, form, quantities, purity, places named in the title) depends only on the
+title and description and is memoised: titles repeat across snapshots. The price part depends on
+the displayed price, the date and the rates, and is cheap arithmetic on top.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+from itertools import pairwise
+
+from dnmobs.extract import units as U
+from dnmobs.extract.mentions import Mention, Mentions, scan
+from dnmobs.extract.offer import Offer, SubOffer
+from dnmobs.extract.places import field_codes, title_places
+from dnmobs.extract.price import derived, market_currency, parse_displayed, price_flags, to_usd
+from dnmobs.extract.taxonomy import CLASS, FORM, NONDRUG, SUB, Taxonomy, load
+from dnmobs.extract.terms import Match, find_terms
+from dnmobs.extract.text import NUM, WORD, Tokens, normalize, tokenize
+
+MAX_DESCRIPTION = 2000  # characters of a description that are read
+
+# Around a percentage: words that make it a discount, a THC content or a ratio, not a purity.
+_PCT_NOT_BEFORE = frozenset({"thc", "cbd", "тгк", "tgk", "thca", "cbn", "sale", "discount", "скидка", "skidka",
+                             "save", "extra", "bonus", "up", "upto", "get", "rabatt", "korting", "descuento",
+                             "promo", "promotion", "btc", "bitcoin", "cashback", "fee", "fees", "escrow", "fe",
+                             "off", "reduced", "rebate", "акция", "aktsija", "sativa", "indica", "-", "tax",
+                             "vat", "deposit", "stake", "win", "only", "just", "ca", "about"})
+_PCT_NOT_AFTER = frozenset({"off", "discount", "sale", "extra", "bonus", "free", "more", "thc", "cbd", "thca", "тгк",
+                            "tgk", "sativa", "indica", "hybrid", "cashback", "rabatt", "korting", "descuento",
+                            "скидка", "skidka", "refund", "bigger", "larger", "cheaper", "stronger", "faster",
+                            "of", "fe", "escrow", "finalize", "deposit", "legal", "genuine", "organic", "natural",
+                            "satisfaction", "guaranteed", "guarantee", "safe", "secure", "positive", "feedback",
+                            "discreet", "stealth", "money", "reship", "reshipping", "success", "delivery",
+                            "customer", "legit", "real", "authentic", "original", "german", "dutch", "uk",
+                            "sale!", "rabbat", "promo", "off!", "price", "lower"})
+_PURITY_WORDS = frozenset({"pure", "purity", "pureness", "puro", "pura", "pureza", "pur", "pure!", "rein",
+                           "reinheit", "reinheitsgrad", "czystość", "чистота", "чистый", "чистая", "chistota",
+                           "uncut", "quality", "qualität", "qualitat", "kwaliteit", "qualité", "calidad",
+                           "tested", "labtested", "purity:", "lab", "гарантия"})
+_BUNDLE = frozenset({"+", "&", "and", "und", "plus", "with", "w/", "и", "con", "avec", "met"})
+_LIST_SEP = frozenset({"/", "|", ",", ";", "or", "oder", "ou", "o", "или", "-", "–", "&", "and", "·", "•"})
+_DISCRETE_FALLBACK_MAX_MG = 250.0  # a "dose" above this, with no count or pill word, is a mass
+
+
+@dataclass(frozen=True, slots=True)
+class Qty:
+    grams: float | None = None
+    units: float | None = None
+    dose_mg: float | None = None
+    volume_ml: float | None = None
+    price_amount: float | None = None
+    price_currency: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class TextFacts:
+    """Everything that depends only on the text of a listing."""
+
+    is_drug: bool | None
+    substance: str | None
+    cls: str | None
+    form: str | None
+    brand: str | None
+    category: str | None
+    purity: float | None
+    qtys: tuple[Qty, ...]
+    ships_from: str | None
+    ships_to: str | None
+    flags: tuple[str, ...]
+    potent: bool = False
+    several_prices: bool = False   # the text prices each of several quantities
+
+
+_NOTHING = TextFacts(None, None, None, None, None, None, None, (), None, None, ())
+
+
+# --- substance, form, category ---------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Found:
+    subs: list[tuple[int, object]]        # (token, Entry) strong substance terms
+    weak_subs: list[tuple[int, object]]
+    forms: list[tuple[int, object]]
+    classes: list[tuple[int, object]]
+    nondrug: list[tuple[int, object]]
+    weak_nondrug: list[tuple[int, object]]
+
+
+def _collect(matches: list[Match]) -> _Found:
+    f = _Found([], [], [], [], [], [])
+    for m in matches:
+        for e in m.entries:
+            k = e.kind
+            if k == SUB:
+                (f.weak_subs if e.weak else f.subs).append((m.start, e))
+            elif k == FORM:
+                f.forms.append((m.start, e))
+            elif k == CLASS:
+                f.classes.append((m.start, e))
+            elif k == NONDRUG:
+                (f.weak_nondrug if e.weak else f.nondrug).append((m.start, e))
+    return f
+
+
+def _split_glued(toks: Tokens, tax: Taxonomy) -> None:
+    """ "100gCocaine", "5grPure": a unit glued to the next word is cut off it."""
+    text, kind, space, raw = toks.text, toks.kind, toks.space, toks.raw
+    lex, prefixes = tax.lexicon, tax.prefixes
+    i = 1
+    while i < len(text):
+        w = text[i]
+        if kind[i] == WORD and kind[i - 1] == NUM and not space[i] and w not in lex and w not in prefixes \
+                and U.MASS.get(w) is None and w not in U.MILLIGRAM and w not in U.COUNT and w not in U.CODES:
+            for u in _GLUE_UNITS:
+                if w.startswith(u) and len(w) > len(u):
+                    rest = w[len(u):]
+                    r = raw[i]
+                    if rest in lex or (r[len(u)].isupper() and r[:len(u)].islower()):
+                        text[i:i + 1] = [u, rest]
+                        kind[i:i + 1] = [WORD, WORD]
+                        space[i:i + 1] = [False, False]
+                        toks.key[i:i + 1] = [u, rest]
+                        raw[i:i + 1] = [r[:len(u)], r[len(u):]]
+                        break
+        i += 1
+
+
+_GLUE_UNITS = ("grams", "gram", "grs", "gr", "kg", "mg", "ml", "oz", "ug", "mcg", "pcs", "x", "g")
+
+
+def _choose_substance(f: _Found, evidence: bool) -> tuple[object | None, bool]:
+    """(the entry that names the substance, whether it was a weak term)."""
+    if f.subs:
+        return min(f.subs, key=lambda p: p[0])[1], False
+    if f.weak_subs and evidence:
+        return min(f.weak_subs, key=lambda p: p[0])[1], True
+    return None, False
+
+
+def _form(tax: Taxonomy, sub: str | None, cls: str | None, f: _Found, m: Mentions) -> str | None:
+    allowed = tax.class_forms.get(cls, frozenset()) if cls else frozenset()
+    specific = [(p, e.form) for p, e in [*f.subs, *f.weak_subs] if e.value == sub and e.form]
+    if specific:
+        non_flower = [x for x in specific if x[1] != "flower"]
+        return min(non_flower or specific)[1]
+    default = tax.substances[sub].form if sub else None
+    for c in m.count:
+        if c.unit and (c.unit in allowed or not cls):
+            # "LSD 25 tabs": tabs of a blotter drug are blotters
+            return default if c.unit == "pill" and default in ("blotter", "gel") else c.unit
+    strong = [(p, e.value) for p, e in f.forms if not e.weak and (e.value in allowed or not cls)]
+    weak = [(p, e.value) for p, e in f.forms if e.weak and (e.value in allowed or not cls)]
+    if strong:
+        return min(strong)[1]
+    if sub and any(e.brand for _, e in f.subs if e.value == sub) and "pill" in allowed:
+        return "pill"
+    if weak and sub:
+        return min(weak)[1]
+    if sub:
+        return tax.substances[sub].form
+    return min(strong or weak)[1] if (strong or weak) else None
+
+
+# --- purity -----------------------------------------------------------------------------------------
+
+def _purity(toks: Tokens, m: Mentions) -> float | None:
+    text, kind, space = toks.text, toks.kind, toks.space
+    n = len(text)
+    cands: list[Mention] = []
+    for p in m.pct:
+        v = p.value
+        if not 1 <= v <= 100:
+            continue
+        s, e = p.start, p.end
+        b1 = text[s - 1] if s >= 1 else ""
+        b2 = text[s - 2] if s >= 2 else ""
+        a1 = text[e + 1] if e + 1 < n else ""
+        a2 = text[e + 2] if e + 2 < n and a1 in ("+", "!", ")", "]") else ""
+        # "-10%" is a discount, "Uncut-81.88%" is not
+        if (b1 in _PCT_NOT_BEFORE or (b2 in _PCT_NOT_BEFORE and kind[s - 1] != WORD)) and not (
+                b1 == "-" and s >= 2 and not space[s - 1] and kind[s - 2] == WORD):
+            continue
+        if b1 in ("thc", "cbd") or b2 in ("thc", "cbd", "тгк", "tgk"):
+            continue
+        if a1 in _PCT_NOT_AFTER or a2 in _PCT_NOT_AFTER:
+            continue
+        if v >= 100 and not (b1 in _PURITY_WORDS or b2 in _PURITY_WORDS or a1 in _PURITY_WORDS
+                             or a2 in _PURITY_WORDS):
+            continue
+        cands.append(p)
+    if not cands:
+        return None
+    first = cands[0]
+    if first.lower is not None:
+        return first.lower
+    return first.value
+
+
+# --- quantities ---------------------------------------------------------------------------------------
+
+def _between(toks: Tokens, a: int, b: int) -> list[str]:
+    return toks.text[a + 1:b]
+
+
+def _distinct_masses(toks: Tokens, masses: list[Mention]) -> list[Mention]:
+    """Drop restatements of the same quantity: "28g (1oz)", "1000GRAMS (1KG)", "3.5g 3.5 gram 1/8"."""
+    out: list[Mention] = []
+    for mm in masses:
+        if out:
+            last = out[-1]
+            gap = _between(toks, last.end, mm.start)
+            close = len(gap) <= 4 and all(t in "()[]-/=~,:" or t in ("of", "or", "aka", "approx", "ca")
+                                          for t in gap)
+            if close and abs(mm.value - last.value) <= 0.05 * max(mm.value, last.value):
+                continue
+        out.append(mm)
+    return out
+
+
+def _quantities(toks: Tokens, m: Mentions, form: str | None, sub: str | None, tax: Taxonomy
+                ) -> tuple[list[Qty], list[str], bool]:
+    """The quantities a text offers, flags, and whether each carries its own price."""
+    flags: list[str] = []
+    discrete_form = form in tax.discrete_forms
+    masses = _distinct_masses(toks, m.mass)
+    counts = m.count
+    doses = m.dose
+    prices = [p for p in m.price if not p.per_unit]
+    count_word = any(c.unit for c in counts)
+    # A dose with no count and no pill word is a mass when it is larger than a dose can be.
+    dose_max = tax.substances[sub].dose_max_mg if sub else None
+    as_mass: list[Mention] = []
+    if doses and not counts and not masses:
+        d = doses[0]
+        limit = dose_max * 2 if dose_max else _DISCRETE_FALLBACK_MAX_MG
+        explicit_discrete = count_word or _has_discrete_word(form, toks)
+        if not discrete_form or (not explicit_discrete and d.value > limit):
+            as_mass = [Mention(d.value / 1000.0, d.start, d.end, d.unit, lower=d.lower)]
+            doses = []
+    dose = doses[0].value if doses else None
+    if doses and doses[0].lower is not None:
+        dose = doses[0].lower
+    vol = m.volume[0].value if m.volume else None
+    if not masses and as_mass:
+        masses = as_mass
+
+    # Several quantities, each with its price: a menu line "0.5g $42 | 28g $2047".
+    items = masses if len(masses) >= 2 else ([c for c in counts] if len(counts) >= 2 else [])
+    if len(items) >= 2 and len(prices) >= len(items):
+        paired = _pair(items, prices)
+        if paired is not None:
+            out = []
+            for q, p in paired:
+                if q in masses:
+                    out.append(Qty(grams=q.value, dose_mg=dose, price_amount=p.value, price_currency=p.unit))
+                else:
+                    out.append(Qty(units=q.value, dose_mg=dose, price_amount=p.value, price_currency=p.unit))
+            return out, flags, True
+
+    count = counts[0].value if counts else None
+    if count is None and m.bare:
+        b = m.bare[0]
+        if b.start == 0 and b.value == int(b.value) and 1 <= b.value <= 10000 and (
+                discrete_form or dose is not None):
+            count = b.value  # "20 XTC Pillen", "1 Herbalife ~100mg MDMA"
+    grams = None
+    if masses:
+        if len(masses) >= 2:
+            gap = _between(toks, masses[0].end, masses[1].start)
+            if any(t in _BUNDLE for t in gap):
+                flags.append("bundle")
+            elif all(t in _LIST_SEP for t in gap) and not (count and discrete_form):
+                # "1g/3.5g/7g": several offers, one listing price that fits only one of them
+                run = [masses[0]]
+                for a, b in pairwise(masses):
+                    if all(t in _LIST_SEP for t in _between(toks, a.end, b.start)):
+                        run.append(b)
+                    else:
+                        break
+                if len(run) >= 2:
+                    flags.append("several-quantities")
+                    return [Qty(grams=r.value, dose_mg=dose) for r in run], flags, False
+            else:
+                flags.append("several-quantities")
+        first = masses[0]
+        grams = first.lower if first.lower is not None else first.value
+        if first.lower is not None:
+            flags.append("quantity-range")
+        # "2 x 5g", "10x ... 1G Joints": an explicit multiplier
+        xs = [c for c in counts if c.unit == "" and c.end < first.start] if counts else []
+        if xs and count is not None:
+            grams = grams * count
+    elif not discrete_form and sub is not None and m.bare:
+        # "0.5 a-pvp white", "METHADONE 0.5": a bare decimal in a dead-drop shop means grams
+        decs = [b for b in m.bare if b.value != int(b.value) and 0 < b.value < 50]
+        ints = [b for b in m.bare if b.start == 0 and b.value == int(b.value) and 0 < b.value <= 100]
+        pick = decs[0] if decs else (ints[0] if ints and not counts else None)
+        if pick is not None:
+            grams = pick.value
+            flags.append("unit-assumed")
+    if grams is None and count is None and dose is None and vol is None:
+        return [], flags, False
+    return [Qty(grams=grams, units=count, dose_mg=dose, volume_ml=vol)], flags, False
+
+
+def _has_discrete_word(form: str | None, toks: Tokens) -> bool:
+    for t in toks.text:
+        f = U.COUNT.get(t)
+        if f is not None:
+            return True
+    return False
+
+
+def _pair(items: list[Mention], prices: list[Mention]) -> list[tuple[Mention, Mention]] | None:
+    """Each quantity with the first price after it and before the next quantity (or before it, when
+    prices come first: "$42 0.5g")."""
+    out = []
+    for k, q in enumerate(items):
+        nxt = items[k + 1].start if k + 1 < len(items) else 1 << 30
+        after = [p for p in prices if q.end < p.start < nxt]
+        if after:
+            out.append((q, after[0]))
+            continue
+        prev_end = items[k - 1].end if k else -1
+        before = [p for p in prices if prev_end < p.start < q.start]
+        if before:
+            out.append((q, before[-1]))
+            continue
+        return None
+    return out
+
+
+def _text_price(m: Mentions, toks: Tokens) -> tuple[float, str] | None:
+    prices = [p for p in m.price if not p.per_unit]
+    if not prices:
+        return None
+    # "WAS £120 NOW £100", "ONLY $600": the price after now/only wins; else USD; else the first
+    for p in prices:
+        if p.start > 0 and toks.text[p.start - 1] in ("now", "only", "jetzt", "nur", "just", "for", "за"):
+            return p.value, p.unit
+    usd = [p for p in prices if p.unit == "USD"]
+    p = usd[0] if usd else prices[0]
+    return p.value, p.unit
+
+
+# --- the text analysis -------------------------------------------------------------------------------
+
+def _evidence(m: Mentions, f: _Found, purity: float | None) -> bool:
+    """Does the text state a drug quantity: a mass, a dose, pills, a purity?"""
+    return bool(m.mass or m.dose or purity is not None or any(c.unit for c in m.count)
+                or (m.count and f.forms))
+
+
+@lru_cache(maxsize=1 << 17)
+def analyse(title: str, description: str | None = None) -> TextFacts:
+    tax = load()
+    toks = tokenize(normalize(title))
+    if not toks.text:
+        return _NOTHING
+    _split_glued(toks, tax)
+    matches = find_terms(toks)
+    f = _collect(matches)
+    skip = {i for mt in matches if any(e.kind != NONDRUG for e in mt.entries)
+            for i in range(mt.start, mt.end + 1) if toks.kind[i] == NUM}
+    m = scan(toks, skip)
+    purity = _purity(toks, m)
+    evidence = _evidence(m, f, purity)
+    flags: list[str] = []
+
+    entry, weak = _choose_substance(f, evidence)
+    if entry is None and description and not f.nondrug:
+        dt = tokenize(normalize(description[:MAX_DESCRIPTION]))
+        df = _collect(find_terms(dt))
+        if df.subs and not df.nondrug:
+            entry = min(df.subs, key=lambda p: p[0])[1]
+            flags.append("substance-from-description")
+    sub = entry.value if entry is not None else None
+    cls = tax.substances[sub].cls if sub else None
+    category = None
+    if f.nondrug:
+        is_drug = False
+        category = min(f.nondrug, key=lambda p: p[0])[1].value
+        sub = cls = None
+    elif sub:
+        is_drug = True
+        if weak:
+            flags.append("substance-from-slang")
+    elif f.classes and (not f.weak_nondrug or evidence):
+        strong_cls = [c for c in f.classes if not c[1].weak] or (f.classes if evidence else [])
+        if strong_cls:
+            cls = min(strong_cls, key=lambda p: p[0])[1].value
+            is_drug = True
+        else:
+            is_drug = None
+    elif f.weak_nondrug and not (f.weak_subs and evidence):
+        is_drug = False
+        category = min(f.weak_nondrug, key=lambda p: p[0])[1].value
+    elif m.mass or (m.dose and (m.count or f.forms)) or (purity is not None and (m.mass or m.dose)):
+        is_drug = True  # a drug quantity with an unknown substance ("50 gram ethcatinone")
+        flags.append("substance-unknown")
+    else:
+        is_drug = None
+
+    brand = None
+    if sub:
+        brand = next((e.brand for _, e in sorted(f.subs, key=lambda p: p[0]) if e.value == sub and e.brand), None)
+    form = _form(tax, sub, cls, f, m) if is_drug else None
+    if not is_drug:
+        qtys: list[Qty] = []
+        several_prices = False
+        purity = None
+    else:
+        qtys, qflags, several_prices = _quantities(toks, m, form, sub, tax)
+        flags.extend(qflags)
+        if not several_prices and qtys:
+            tp = _text_price(m, toks)
+            if tp is not None and len(qtys) == 1:
+                q = qtys[0]
+                qtys = [Qty(q.grams, q.units, q.dose_mg, q.volume_ml, tp[0], tp[1])]
+        if cls == "cannabis":
+            purity = None  # percentages on cannabis are THC contents or ratios
+    frm, to = title_places(toks, m.used)
+    if (frm is None or to is None) and description:
+        dt = tokenize(normalize(description[:MAX_DESCRIPTION]))
+        dfrm, dto = title_places(dt, set())
+        frm, to = frm or dfrm, to or dto
+    potent = bool(sub and tax.substances[sub].potent)
+    return TextFacts(is_drug, sub, cls, form, brand, category, purity, tuple(qtys), frm, to, tuple(flags),
+                     potent, several_prices)
+
+
+# --- parse_listing ---------------------------------------------------------------------------------
+
+def _as_date(d) -> date | None:
+    if d is None or isinstance(d, date):
+        return d if not isinstance(d, datetime) else d.date()
+    try:
+        return date.fromisoformat(str(d)[:10])
+    except ValueError:
+        return None
+
+
+def parse_listing(title: str, description: str | None = None, price=None, date=None, market: str | None = None,
+                  *, rates=None, ships_from: str | None = None, ships_to: str | None = None,
+                  price_currency: str | None = None, usd_rate: float | None = None,
+                  price_usd_shown: float | None = None) -> Offer:
+    """Extract an Offer from a listing.
+
+    ``price`` is the displayed price text ('USD 120.00 (0.0901 BTC)', '75 EUR') or a number (in
+    ``price_currency``, else the market's coin); ``date`` the listing date (date or 'YYYY-MM-DD');
+    ``rates`` a ``Rates`` (or a sequence of them, tried in order) for converting to USD.
+    ``ships_from``/``ships_to`` are shipping fields as shown; ``usd_rate`` a rate the page itself
+    shows (USD per unit of the price currency) and ``price_usd_shown`` a USD price it shows.
+    """
+    facts = analyse(title or "", description or None)
+    day = _as_date(date)
+    rate_list = () if rates is None else (rates,) if hasattr(rates, "usd") else tuple(rates)
+
+    amount = cur = None
+    shown = price_usd_shown
+    if isinstance(price, (int, float)) and not isinstance(price, bool):
+        amount, cur = float(price), price_currency or market_currency(market)
+    elif isinstance(price, str) and price.strip():
+        amount, cur, s = parse_displayed(price)
+        cur = cur or price_currency or market_currency(market)
+        shown = shown if shown is not None else s
+    elif price_currency:
+        cur = price_currency
+
+    flags = list(facts.flags)
+    subs: list[SubOffer] = []
+    qtys = facts.qtys or (Qty(),)
+    several = len(qtys) > 1
+    for q in qtys:
+        if facts.several_prices or (q.price_amount is not None and amount is None):
+            a, c, s = q.price_amount, q.price_currency, None
+        elif several:
+            a, c, s = None, None, None  # one listing price for several quantities: it fits only one
+        else:
+            a, c, s = amount, cur, shown
+        usd, source, note = to_usd(a, c, day, usd_shown=s, usd_rate=usd_rate if c == cur else None,
+                                   rates=rate_list)
+        if several and not facts.several_prices and amount is not None:
+            note = "one listing price for several quantities"
+        grams_for_price = None if "bundle" in flags else q.grams
+        per_g, per_pure, per_unit = derived(usd, grams_for_price, q.units, facts.purity)
+        subs.append(SubOffer(q.grams, q.units, q.dose_mg, q.volume_ml, a, c, usd, source, note, per_g, per_pure,
+                             per_unit))
+    top = subs[0]
+    if several and not facts.several_prices and amount is not None:
+        top_amount, top_cur = amount, cur
+        top_usd, top_src, top_note = to_usd(amount, cur, day, usd_shown=shown, usd_rate=usd_rate, rates=rate_list)
+        top_note = "one listing price for several quantities" if top_usd is not None else top_note
+        per = (None, None, None)
+    else:
+        top_amount, top_cur, top_usd, top_src, top_note = (top.price_amount, top.price_currency, top.price_usd,
+                                                           top.price_usd_source, top.price_note)
+        per = (top.usd_per_gram, top.usd_per_pure_gram, top.usd_per_unit)
+    flags.extend(f for f in price_flags(top_amount, top_usd, per[0], facts.potent) if f not in flags)
+    frm = field_codes(ships_from) if ships_from else None
+    to = field_codes(ships_to) if ships_to else None
+    return Offer(
+        is_drug=facts.is_drug, substance=facts.substance, substance_class=facts.cls, form=facts.form,
+        brand=facts.brand, category=facts.category, grams=top.grams, units=top.units,
+        unit_dose_mg=top.unit_dose_mg, volume_ml=top.volume_ml, purity_pct=facts.purity,
+        price_amount=top_amount, price_currency=top_cur, price_usd=top_usd, price_usd_source=top_src,
+        price_note=top_note, usd_per_gram=per[0], usd_per_pure_gram=per[1], usd_per_unit=per[2],
+        ships_from=frm or facts.ships_from, ships_to=to or facts.ships_to, flags=tuple(flags),
+        offers=tuple(subs) if several else ())

@@ -1,0 +1,236 @@
+"""Numbers with a meaning: masses, doses, volumes, counts, percentages and prices in a token list.
+
+One left-to-right walk over the tokens; each number looks at the few tokens around it (a unit, a
+currency, ``x``, ``%``). Numbers that belong to a substance name ("2c-b", "25i") are skipped.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from dnmobs.extract import units as U
+from dnmobs.extract.text import NUM, SYM, WORD, Tokens, parse_number
+
+FRACTION_SLASH = frozenset("/⁄")
+RANGE_SEP = frozenset("-–~")
+
+
+@dataclass(slots=True)
+class Mention:
+    value: float
+    start: int          # first token
+    end: int            # last token (inclusive)
+    unit: str = ""      # the unit word, currency code, count form
+    per_unit: bool = False  # prices: the price of one gram or one piece
+    lower: float | None = None  # ranges: the other end
+
+
+@dataclass(slots=True)
+class Mentions:
+    mass: list[Mention] = field(default_factory=list)      # grams
+    dose: list[Mention] = field(default_factory=list)      # milligrams
+    volume: list[Mention] = field(default_factory=list)    # millilitres
+    count: list[Mention] = field(default_factory=list)     # pieces; unit = implied form or ""
+    pct: list[Mention] = field(default_factory=list)
+    price: list[Mention] = field(default_factory=list)     # unit = currency code
+    bare: list[Mention] = field(default_factory=list)      # numbers without any unit
+    used: set[int] = field(default_factory=set)            # tokens that belong to a mention
+
+
+def _unit_word(w: str) -> tuple[str, float] | None:
+    """('mass', grams) / ('dose', mg) / ('vol', ml) for a unit word."""
+    f = U.MASS.get(w)
+    if f is not None:
+        return "mass", f
+    f = U.MILLIGRAM.get(w)
+    if f is not None:
+        return "dose", f
+    f = U.MILLILITRE.get(w)
+    if f is not None:
+        return "vol", f
+    # "150 εg", "150 îμg": a micro sign mangled by a legacy encoding
+    if w.endswith(("μg", "µg", "εg")) and len(w) <= 4:
+        return "dose", 0.001
+    return None
+
+
+def scan(toks: Tokens, skip: set[int]) -> Mentions:
+    text, kind, space = toks.text, toks.kind, toks.space
+    n = len(text)
+    m = Mentions()
+    used = m.used
+    i = 0
+    while i < n:
+        if kind[i] != NUM or i in skip or i in used:
+            if kind[i] == WORD and i not in skip and i not in used:
+                w = text[i]
+                if w in ("x", "×", "qty", "quantity", "qt") and i + 1 < n:
+                    _count_before_number(toks, i, m)
+                elif w in U.FRACTION_WORDS and i + 1 < n and text[i + 1] in U.MASS and text[i + 1] not in (
+                        "p", "point", "points", "ball", "balls", "key", "keys"):
+                    f = U.FRACTION_WORDS[w] * U.MASS[text[i + 1]]
+                    m.mass.append(Mention(f, i, i + 1, text[i + 1]))
+                    used.update((i, i + 1))
+                    i += 2
+                    continue
+                elif w in U.ALONE:
+                    _unit_alone(toks, i, m)
+            i += 1
+            continue
+        t = text[i]
+        v = parse_number(t)
+        if v is None:
+            i += 1
+            continue
+        start = i
+        # ".5g": a leading dot makes a decimal
+        if i > 0 and text[i - 1] == "." and not space[i] and t.isdigit() and (
+                i == 1 or kind[i - 2] != NUM or space[i - 1]):
+            v = float("0." + t)
+            start = i - 1
+        j = i + 1
+        # a fraction "1/2", "1⁄8" (only of a unit: "10/10", "24/7" and dates are not quantities)
+        if j + 1 < n and text[j] in FRACTION_SLASH and kind[j + 1] == NUM and not space[j + 1] and not space[j]:
+            den = parse_number(text[j + 1])
+            if den in (2.0, 3.0, 4.0, 8.0, 16.0) and 0 < v < den and t.isdigit():
+                k = j + 2
+                if k < n and text[k] in ("of", "an", "a"):
+                    k += 1
+                    if k < n and text[k] in ("an", "a"):
+                        k += 1
+                if k < n and kind[k] == WORD and (text[k] in U.MASS or text[k] in ("th", "ths")):
+                    f = U.OUNCE if text[k] in ("th", "ths") else U.MASS[text[k]]
+                    m.mass.append(Mention(v / den * f, start, k, text[k]))
+                    used.update(range(start, k + 1))
+                    i = k + 1
+                    continue
+            if not (j + 2 < n and text[j + 2] == "%"):  # "70/72%" is a range; "10/10", "24/7" are nothing
+                used.update(range(start, j + 2))
+                i = j + 2
+                continue
+        # a range "100-120ug", "61-70%": the lower end is kept with the upper
+        lower = None
+        if j + 1 < n and text[j] in RANGE_SEP and kind[j + 1] == NUM and j + 1 not in skip:
+            hi = parse_number(text[j + 1])
+            if hi is not None and v < hi <= v * 3 + 10:
+                k = j + 2
+                if k < n and (_unit_word(text[k]) or text[k] == "%"):
+                    lower, v, j = v, hi, j + 1
+                    j += 1
+        if j < n and text[j] in ("-",) and j + 1 < n and text[j + 1] in U.COUNT and U.COUNT[text[j + 1]] is None:
+            j += 1  # "10-pack"
+        u = text[j] if j < n else ""
+        uk = kind[j] if j < n else ""
+        if uk == WORD:
+            got = _unit_word(u)
+            if got is not None and not (u in ("p", "key", "keys") and space[j]):
+                what, f = got
+                if what == "mass":
+                    if u in ("8th", "th") or (u in ("ball", "balls") and v == 8):
+                        val = U.OUNCE / 8 if v == 8 or u == "8th" else v * U.OUNCE / 8
+                    else:
+                        val = v * f
+                    m.mass.append(Mention(val, start, j, u, lower=lower * f if lower is not None else None))
+                elif what == "dose":
+                    # "10mg/ml" is a concentration, not a dose
+                    if j + 2 < n and text[j + 1] == "/" and text[j + 2] in U.MILLILITRE:
+                        used.update(range(start, j + 3))
+                        i = j + 3
+                        continue
+                    m.dose.append(Mention(v * f, start, j, u, lower=lower * f if lower is not None else None))
+                else:
+                    m.volume.append(Mention(v * f, start, j, u))
+                used.update(range(start, j + 1))
+                i = j + 1
+                continue
+            if u in ("th", "ths") and v == 8:
+                m.mass.append(Mention(U.OUNCE / 8, start, j, "8th"))
+                used.update(range(start, j + 1))
+                i = j + 1
+                continue
+            if u in U.COUNT:
+                if u in ("x", "×") and j + 1 < n and text[j + 1] in U.NOT_A_COUNT:
+                    i = j + 1
+                    continue
+                m.count.append(Mention(v, start, j, U.COUNT[u] or ""))
+                used.update(range(start, j + 1))
+                i = j + 1
+                continue
+            cur = U.CODES.get(u)
+            if cur is not None and (not space[j] or u not in U.AMBIGUOUS_CODES):
+                _price(toks, m, v, cur, start, j)
+                i = j + 1
+                continue
+            if u in U.DOLLAR_PREFIX and j + 1 < n and text[j + 1] == "$" and not space[j + 1]:
+                _price(toks, m, v, U.DOLLAR_PREFIX[u], start, j + 1)
+                i = j + 2
+                continue
+        elif uk == SYM:
+            if u == "%" or u == "٪":
+                m.pct.append(Mention(v, start, j, "%", lower=lower))
+                used.update(range(start, j + 1))
+                i = j + 1
+                continue
+            cur = U.SYMBOLS.get(u)
+            if cur is not None:
+                _price(toks, m, v, cur, start, j)
+                i = j + 1
+                continue
+        # a currency written before the number: "$87", "EUR120", "au$ 30"
+        p = start - 1
+        if p >= 0 and p not in used:
+            pc = U.SYMBOLS.get(text[p]) if kind[p] == SYM else U.CODES.get(text[p]) if kind[p] == WORD else None
+            if pc is not None and kind[p] == WORD and space[start] and text[p] in U.AMBIGUOUS_CODES:
+                pc = None
+            if pc == "USD" and text[p] == "$" and p > 0 and kind[p - 1] == WORD and not space[p] and \
+                    text[p - 1] in U.DOLLAR_PREFIX:
+                pc = U.DOLLAR_PREFIX[text[p - 1]]
+            if pc is not None and p not in used:
+                _price(toks, m, v, pc, p, i)
+                i += 1
+                continue
+        m.bare.append(Mention(v, start, i, lower=lower))
+        i += 1
+    return m
+
+
+def _price(toks: Tokens, m: Mentions, v: float, cur: str, start: int, end: int) -> None:
+    text, n = toks.text, len(toks.text)
+    m.used.update(range(start, end + 1))
+    k = end + 1
+    # "$65/g", "80€/g", "$1.90 each", "$11 per pill", "$10 a gram"
+    if k < n and text[k] == "/":
+        m.price.append(Mention(v, start, end, cur, per_unit=True))
+        return
+    if k < n and text[k] in U.SHIPPING_WORDS:
+        return
+    if k < n and (text[k] in U.PER_UNIT_WORDS and (text[k] not in ("a", "per") or (
+            k + 1 < n and (text[k + 1] in U.MASS or text[k + 1] in U.COUNT)))):
+        m.price.append(Mention(v, start, end, cur, per_unit=True))
+        return
+    if start > 0 and text[start - 1] in ("+", "~+"):
+        return  # "+ $5" is an extra charge
+    if cur in U.SUBUNIT:
+        cur, f = U.SUBUNIT[cur]
+        v *= f
+    m.price.append(Mention(v, start, end, cur))
+
+
+def _count_before_number(toks: Tokens, i: int, m: Mentions) -> None:
+    """ "x10", "X 50", "Qty: 3" """
+    text, kind = toks.text, toks.kind
+    j = i + 1
+    if j < len(text) and text[j] == ":":
+        j += 1
+    if j < len(text) and kind[j] == NUM and j not in m.used:
+        v = parse_number(text[j])
+        # "2 x 5g": the number after x belongs to the mass
+        if v is not None and v == int(v) and not (j + 1 < len(text) and _unit_word(text[j + 1])):
+            m.count.append(Mention(v, i, j, ""))
+            m.used.update(range(i, j + 1))
+
+
+def _unit_alone(toks: Tokens, i: int, m: Mentions) -> None:
+    """ "OZ Mazar", "QP Sour Diesel", "an eighth": a unit word with no number."""
+    m.mass.append(Mention(U.MASS[toks.text[i]], i, i, toks.text[i]))
+    m.used.add(i)

@@ -1,0 +1,62 @@
+"""Find taxonomy terms in a token list: leftmost-longest match over runs of tokens.
+
+A term may span several tokens ("girl scout cookies", "2c-b" = 2|c|b, "25i-nbome") when only
+white space or a joiner (-'./) separates them; "2CB", "2C-B" and "2c b" all give the key "2cb".
+The run is extended only while its key is a prefix of some term, so the work is linear in the
+number of tokens times the longest term.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from dnmobs.extract.taxonomy import Entry, load
+from dnmobs.extract.text import JOINERS, NUM, SYM, Tokens
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    start: int              # first token
+    end: int                # last token (inclusive)
+    entries: tuple[Entry, ...]
+
+
+def find_terms(toks: Tokens) -> list[Match]:
+    tax = load()
+    lex, prefixes = tax.lexicon, tax.prefixes
+    text, kind, space, keys = toks.text, toks.kind, toks.space, toks.key
+    n = len(text)
+    out: list[Match] = []
+    i = 0
+    while i < n:
+        key = keys[i]
+        if not key:
+            i += 1
+            continue
+        best = lex.get(key)
+        best_end = i
+        if key in prefixes:
+            cur, j = key, i
+            while True:
+                k = j + 1
+                # one joiner may sit between two parts ("2c-b", "driver's"), spaced or not
+                if k < n and kind[k] == SYM and text[k] in JOINERS:
+                    k += 1
+                if k >= n or not keys[k]:
+                    break
+                # a number glued after a word is a quantity, not part of a name ("mdma100")
+                if kind[k] == NUM and not space[k] and kind[j] != NUM and k == j + 1 and len(keys[j]) > 2:
+                    break
+                cur += keys[k]
+                hit = lex.get(cur)
+                if hit is not None:
+                    best, best_end = hit, k
+                if cur not in prefixes:
+                    break
+                j = k
+        if best is not None:
+            out.append(Match(i, best_end, best))
+            i = best_end + 1
+        else:
+            i += 1
+    return out
