@@ -63,7 +63,8 @@ def score(con, channels) -> dict:
     res = Counter()
     by_style = defaultdict(Counter)
     by_fmt = defaultdict(Counter)
-    misses, gram_misses, spurious = [], [], []
+    by_form = defaultdict(Counter)
+    misses, gram_misses, spurious, extra = [], [], [], []
     for ch in channels:
         market = market_id(plat[ch.platform_format], ch.name)
         for post in ch.posts:
@@ -79,6 +80,7 @@ def score(con, channels) -> dict:
                 res["items"] += 1
                 by_style[t.style]["items"] += 1
                 by_fmt[ch.platform_format]["items"] += 1
+                by_form[t.price_form]["items"] += 1
                 hit = next((o for o in got if o[0] is not None and o[1] == t.currency
                             and abs(o[0] - t.amount) <= max(0.005 * t.amount, 1e-4)), None)
                 if hit is None:
@@ -88,6 +90,7 @@ def score(con, channels) -> dict:
                 res["price_ok"] += 1
                 by_style[t.style]["price_ok"] += 1
                 by_fmt[ch.platform_format]["price_ok"] += 1
+                by_form[t.price_form]["price_ok"] += 1
                 if t.grams:
                     res["grams_items"] += 1
                     if hit[2] is not None and abs(hit[2] - t.grams) <= 0.01 * t.grams:
@@ -95,8 +98,9 @@ def score(con, channels) -> dict:
                     else:
                         gram_misses.append((t.grams, hit[2], hit[3][:100]))
             res["extra_offers_in_menus"] += len(got)
-    return {"counts": res, "by_style": by_style, "by_fmt": by_fmt, "misses": misses, "gram_misses": gram_misses,
-            "spurious": spurious}
+            extra.extend((o[0], o[1], o[3][:100]) for o in got)
+    return {"counts": res, "by_style": by_style, "by_fmt": by_fmt, "by_form": by_form, "misses": misses, "gram_misses": gram_misses,
+            "spurious": spurious, "extra": extra}
 
 
 def pct(a: int, b: int) -> str:
@@ -135,10 +139,10 @@ def run_quality(args) -> None:
     print(f"offers per message without offers  {c['quiet_offers'] / q if q else 0:.3f} "
           f"({c['quiet_offers']} offers in {q} messages; target ~0)")
     print(f"extra offers in menu posts          {c['extra_offers_in_menus']}")
-    for name, table in (("style", r["by_style"]), ("format", r["by_fmt"])):
+    for name, table in (("style", r["by_style"]), ("format", r["by_fmt"]), ("price", r["by_form"])):
         print(f"by {name:6}  " + "   ".join(f"{k}: {pct(v['price_ok'], v['items'])}" for k, v in sorted(table.items())))
     for label, rows in (("price misses", r["misses"]), ("gram misses", r["gram_misses"]),
-                        ("offers from quiet posts", r["spurious"])):
+                        ("offers from quiet posts", r["spurious"]), ("extra offers in menu posts", r["extra"])):
         if rows and args.examples:
             print(f"-- {label} (first {args.examples}):")
             for row in rows[:args.examples]:

@@ -35,6 +35,8 @@ import orjson
 
 # Rates for rendering USD prices in other currencies, by period (menus show round numbers anyway).
 _FX = {2014: {"EUR": 0.75, "GBP": 0.60}, 2017: {"EUR": 0.87, "GBP": 0.77}, 2020: {"EUR": 0.91, "GBP": 0.79}}
+# market-only listing kinds (a custom order reserved for one buyer) have no place in a channel menu
+_MARKET_ONLY = re.compile(r"(?i)\b(?:custom|listing for|reserved for|private listing)\b")
 # a price already inside a title (vendors write 'EUR165' in titles): such titles would carry two prices
 _PRICE_IN_TITLE = re.compile(r"(?i)(?:[€$£]\s?\d|\d\s?(?:[€$£]|eur\b|usd\b|euro|btc\b)|\b(?:eur|usd|btc)\s?\d)")
 _MASS = re.compile(r"(?i)(\d+(?:[.,]\d+)?)\s?(kg|kilo|g|gr|grs|gram|grams|gramm)(?![a-z])")
@@ -59,6 +61,15 @@ class Truth:
     grams: float | None
     style: str
     text: str
+    price_text: str = ""
+
+    @property
+    def price_form(self) -> str:
+        """How the price is written: 'dash' (75,- €), 'grouped' (1.200 € / $2 125 / 1,200$), 'plain'."""
+        if ",-" in self.price_text:
+            return "dash"
+        digits = "".join(ch for ch in self.price_text if ch.isdigit() or ch in " .,")
+        return "grouped" if self.amount >= 1000 and any(sep in digits.strip() for sep in " .,") else "plain"
 
 
 @dataclass
@@ -174,6 +185,7 @@ def read_sources(data: Path, rng: random.Random, per_source: int = 600) -> list[
         out += rng.sample(rows, min(per_source, len(rows)))
     # titles that already carry a price, or are too short to name anything, make no menu line
     return [s for s in out if 0.5 <= s.usd <= 50_000 and not _PRICE_IN_TITLE.search(s.title)
+            and not _MARKET_ONLY.search(s.title)
             and len(s.title.split()) >= 2 and "\n" not in s.title and "\r" not in s.title]
 
 
@@ -243,7 +255,7 @@ def _menu_lines(items: list[Source], currency: str, rng: random.Random) -> tuple
                 ptxt, amount = render_price(s.usd, currency, s.year, rng)
                 q = f"{s.grams:g}{rng.choice(['g', 'g', 'gr', 'G', ' g'])}"
                 parts.append(f"{q} {ptxt}" if rng.random() < 0.8 else f"{q}={ptxt}")
-                truths.append(Truth(amount, currency, s.grams, "multi", ""))
+                truths.append(Truth(amount, currency, s.grams, "multi", "", ptxt))
             line = f"{bullet}{stem}{sep}{jsep.join(parts)}"
             for t in truths[-len(parts):]:
                 t.text = line
@@ -257,7 +269,7 @@ def _menu_lines(items: list[Source], currency: str, rng: random.Random) -> tuple
                 q = f"{s.grams:g}{rng.choice(['g', 'gr', 'G'])}"
                 line = rng.choice([f"{q} - {ptxt}", f"▫️{q} ➖ {ptxt}", f"{q}: {ptxt}", f"{q} = {ptxt}"])
                 lines.append(line)
-                truths.append(Truth(amount, currency, s.grams, "sections", line))
+                truths.append(Truth(amount, currency, s.grams, "sections", line, ptxt))
             if rng.random() < 0.5:
                 lines.append("")
         return lines, truths
@@ -266,7 +278,7 @@ def _menu_lines(items: list[Source], currency: str, rng: random.Random) -> tuple
         title = " ".join(s.title.split())
         line = f"{bullet}{ptxt}{sep}{title}" if style == "price_first" else f"{bullet}{title}{sep}{ptxt}"
         lines.append(line)
-        truths.append(Truth(amount, currency, s.grams, style, line))
+        truths.append(Truth(amount, currency, s.grams, style, line, ptxt))
     return lines, truths
 
 
@@ -308,7 +320,8 @@ def build(sources: list[Source], rng: random.Random, n_channels: int = 24, posts
         when = start + timedelta(days=c, minutes=rng.randrange(600))
         posts: list[Post] = []
         for _ in range(posts_per_channel):
-            when += timedelta(hours=rng.randint(3, 40), seconds=rng.randrange(3600))
+            # whole minutes: Android WhatsApp exports show no seconds, and posts are matched by time
+            when += timedelta(hours=rng.randint(3, 40), minutes=rng.randrange(60))
             kind = rng.choices(["menu", "chatter", "announcement", "service"], [0.5, 0.25, 0.15, 0.1])[0]
             if fmt == "telegram-html" and kind == "service":
                 kind = "chatter"

@@ -18,7 +18,7 @@ from dnmobs import DnmobsError
 from dnmobs.ingest import Options, ingest
 from dnmobs.messengers import collect as col
 
-RECORDED = json.loads((Path(__file__).parent / "fixtures" / "messengers" / "telethon_recorded.json")
+RECORDED = json.loads((Path(__file__).parent / "fixtures" / "messengers" / "telethon" / "recorded.json")
                       .read_text(encoding="utf-8"))
 
 

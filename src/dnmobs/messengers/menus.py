@@ -31,7 +31,8 @@ _LONGEST.longest_match = True
 # a price: symbol or code on either side of a number; '75,-' is a price in Dutch and German posts
 _PRICE = re2.compile(
     r"(?i)(" + _SYM + r"\s?" + _NUM + r"|" + _NUM + r"\s?" + _SYM + r"|" + _NUM + r"\s?(?:" + _CODES + r")"
-    r"|(?:eur|usd|gbp|chf|btc|xmr|us\$)\s?" + _NUM + r"|\d{1,6},-)", _LONGEST)
+    r"|(?:eur|usd|gbp|chf|btc|xmr|us\$)\s?" + _NUM + r"|\d{1,6}(?:[ .]\d{3})*,-(?:\s?" + _SYM + r"|\s?(?:eur|euro))?)",
+    _LONGEST)
 _MASS = r"kg|kgs|kilos?|grams?|gramm[es]?|gramos?|grs?|gms?|g|oz|ozs|ounces?|lbs?|гр|г|кг"
 _MG = r"mg|mcg|ug|µg|μg|мг"
 _VOL = r"ml|cl"
@@ -60,9 +61,11 @@ class Token:
 @dataclass(frozen=True)
 class Item:
     text: str  # the item as the engine reads it: its own text, after the name it takes when it has none
-    context: str | None  # the heading it sits under, for the engine's description
+    context: str | None  # the heading it sits under, for the engine's description (items with a quantity
+    # only: a priced line without one under a heading is a footer, 'Shipping 15€', not a product of it)
     line: int  # line number in the post, from 0
     part: int  # position on its line, from 0
+    price: str | None = None  # the item's (first) price as written, for the engine's displayed-price reader
 
 
 def _boundary_ok(text: str, start: int, end: int) -> bool:
@@ -129,12 +132,17 @@ _UNIT_WORDS = frozenset().union(*(w for _, w in _KINDS), {"eur", "euro", "euros"
 
 
 def _residual_letters(text: str) -> int:
-    """Letters that name something: outside tokens, fillers, unit and currency words."""
+    """Letters that name something: outside tokens, fillers, unit and currency words. A word of letters
+    and digits ('2C-B', '4-MMC', '25i-NBOMe') names a substance and counts as a name by itself."""
     n = 0
     for word in text.replace("/", " ").split():
         w = "".join(ch for ch in word if ch.isalpha()).lower()
-        if len(w) >= 2 and w not in _FILLERS and w not in _UNIT_WORDS:
+        if not w or w in _FILLERS or w in _UNIT_WORDS:
+            continue
+        if len(w) >= 2:
             n += len(w)
+        if any(ch.isdigit() for ch in word):
+            n += 3
     return n
 
 
@@ -216,8 +224,9 @@ def _group(toks: list[Token]) -> list[list[Token]]:
     return [g for g in groups if any(x.kind == "p" for x in g)]
 
 
-def split_line(line: str, carry: str | None) -> tuple[list[str], str | None]:
-    """The item texts of one line, and the name later nameless lines should take (or None)."""
+def split_line(line: str, carry: str | None) -> tuple[list[tuple[str, str, bool]], str | None]:
+    """(text, price as written, has a quantity) of each item of one line, and the name later nameless
+    lines should take."""
     toks = tokens(line)
     groups = _group(toks)
     if not groups:
@@ -241,9 +250,11 @@ def split_line(line: str, carry: str | None) -> tuple[list[str], str | None]:
     for i, g in enumerate(groups):
         s, e = spans[i]
         text = _trim(line[s:e])
+        price = next(line[t.start:t.end] for t in g if t.kind == "p")
+        has_qty = any(t.kind == "q" for t in g)
         own = _without(line[s:e], [(t.start - s, t.end - s) for t in g])
         if _residual_letters(own) >= 3:
-            items.append(text)
+            items.append((text, price, has_qty))
             continue
         prefix = carry
         if i and own_name:
@@ -253,7 +264,7 @@ def split_line(line: str, carry: str | None) -> tuple[list[str], str | None]:
                 drop = [(t.start, t.end) for t in groups[0] if t.kind == "p" or t.unit in kinds or t.unit == "per"]
                 prefixes[kinds] = _clean(_without(line[spans[0][0]:spans[0][1]], drop))
             prefix = prefixes[kinds]
-        items.append(f"{prefix} {_trim(text)}" if prefix else text)
+        items.append((f"{prefix} {_trim(text)}" if prefix else text, price, has_qty))
     return items, (name if own_name else None)
 
 
@@ -274,7 +285,7 @@ def split(text: str) -> list[Item]:
             if _residual_letters(cleaned) >= 3:
                 section = carry = cleaned
             continue
-        items.extend(Item(t, section, n, i) for i, t in enumerate(texts))
+        items.extend(Item(t, section if q else None, n, i, p) for i, (t, p, q) in enumerate(texts))
         if name:
             carry = name
     return items

@@ -1,8 +1,9 @@
 """Offers from messages: each priced item of a post (``menus.split``) read by the extraction engine.
 
 Runs after ingest over the messages not yet extracted (``n_offers IS NULL``), in batches. An item
-becomes an offer when the engine finds a price and a drug or a quantity in it; chatter with a price
-(``delivery 10€``, ``orders over 200€``) finds neither and gives none. A poster of a group becomes a
+becomes an offer when the engine finds a price and a drug, a quantity or a kind of goods in it;
+chatter with a price (``delivery 10€``, ``orders over 200€``, ``courier fee 10£``) finds none of them
+and gives none. A poster of a group becomes a
 vendor of the chat's market when one of their posts gives an offer.
 """
 
@@ -33,33 +34,52 @@ def _engine() -> Callable[..., Any] | None:
 
 
 def _rates(con: duckdb.DuckDBPyConnection):
-    """The engine's exchange rates from the store, when the engine offers a way to load them."""
+    """The store's exchange rates, for the engine's USD prices (None when there are none)."""
     try:
-        from dnmobs.extract import store_rates  # type: ignore[attr-defined]
+        from dnmobs.extract import Rates
     except ImportError:
         return None
-    return store_rates(con)
+    rates = Rates.from_store(con)
+    return rates if len(rates) else None
 
 
-def is_offer(o: Any) -> bool:
-    """A priced item that is a drug or at least a quantity of something."""
-    if getattr(o, "price_amount", None) is None:
+# Non-drug goods a channel sells (a vape battery) are offers too, flagged is_drug = False as on markets;
+# the engine's 'service' category (courier fees, tips, custom orders) is not a good offered.
+_NOT_GOODS = frozenset({"service"})
+
+
+def is_offer(o: dict) -> bool:
+    """A priced item that names a drug, a quantity, or a kind of goods; not a fee or a discount."""
+    if o.get("price_amount") is None:
         return False
-    return bool(getattr(o, "is_drug", False) or getattr(o, "grams", None) or getattr(o, "units", None))
+    if o.get("is_drug") or o.get("grams") or o.get("units") or o.get("unit_dose_mg") or o.get("volume_ml"):
+        return True
+    return bool(o.get("category")) and o.get("category") not in _NOT_GOODS
+
+
+def _expand(offer: Any) -> list[dict]:
+    """The engine's offer as one dict per priced quantity: a sub-offer takes the item's other fields."""
+    base = offer.as_dict()
+    subs = tuple(getattr(offer, "offers", ()) or ())
+    base.pop("offers", None)
+    if len(subs) <= 1:
+        return [base]
+    return [{**base, **sub.as_dict()} for sub in subs]
 
 
 def offers_of_text(text: str, *, date=None, market: str | None = None, parse=None, rates=None
-                   ) -> tuple[int, list[tuple[menus.Item, Any]]]:
-    """(how many priced items the post has, [(item, the engine's offer)] for those that are offers)."""
+                   ) -> tuple[int, list[tuple[menus.Item, dict]]]:
+    """(how many priced items the post has, [(item, an offer as a dict)] for those that are offers)."""
     parse = parse or _engine()
     if parse is None:
         raise RuntimeError("the extraction engine (dnmobs.extract.parse_listing) is not available")
     items = menus.split(text)
     out = []
     for item in items:
-        offer = parse(item.text, item.context, None, date, market, rates=rates)
-        subs = tuple(getattr(offer, "offers", ()) or ())
-        out.extend((item, o) for o in subs or (offer,) if is_offer(o))
+        # the price span found by the splitter goes to the engine's displayed-price reader; the engine
+        # still reads amount and currency (and the quantities, from the text)
+        offer = parse(item.text, item.context, item.price, date, market, rates=rates)
+        out.extend((item, o) for o in _expand(offer) if is_offer(o))
     return len(items), out
 
 
@@ -87,7 +107,8 @@ def fill_message_offers(con: duckdb.DuckDBPyConnection) -> int:
         for message_id, market, vendor, day, text in rows:
             n_items, found = offers_of_text(text, date=day, market=market, parse=parse, rates=rates)
             for index, (item, o) in enumerate(found):
-                rec = {k: v for k, v in o.as_dict().items() if k in cols and k not in _LINK_COLUMNS}
+                rec = {k: (list(v) if isinstance(v, tuple) else v) for k, v in o.items()
+                       if k in cols and k not in _LINK_COLUMNS}
                 rec.update(offer_id=_offer_id(message_id, index), message_id=message_id, market=market,
                            vendor=vendor, date=day, offer_index=index, text=item.text)
                 records.append(rec)
