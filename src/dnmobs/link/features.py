@@ -1,0 +1,330 @@
+"""One row per vendor with everything the pairwise evidence compares, built in the store (temp table).
+
+Columns of the table ``_link_input`` (the Splink input; NULL where a vendor has nothing to compare,
+so the model treats it as missing rather than as disagreement):
+
+  unique_id, market, handle               the vendor
+  h_norm, h_skel, h_stem, h_words         forms of the handle (names.py)
+  contacts                                'kind:value' of every contact handle (contacts table + extracted)
+  fprs, subkeys, key_emails               primary and subkey fingerprints, user-id emails (PGP mode only)
+  title_sig, title_bands, n_titles        MinHash of the listing-title words, its LSH band keys
+  profile_sig, profile_bands              MinHash of the profile text's word 3-shingles (keys cut out)
+  ships                                   where the listings ship from (normalised, most common first)
+  mix                                     product mix: categories (two levels) and extracted substances
+  first_seen, last_seen
+  key_label                               the vendor's shared-key component (PGP mode only): training labels
+
+MinHash signatures come from datasketch. For comparing, each is kept as a b-bit MinHash (Li and Konig,
+2010): the low 6 bits of each of the 64 values, one base64 character each, so the share of equal
+positions is a Hamming distance in SQL (list intersections cost the square of the list length per pair);
+the chance agreement of 1/64 is taken out in evidence.SIG_SIM. LSH band keys use the full values.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+from datasketch import MinHash
+
+from dnmobs.link.names import handle_forms
+from dnmobs.messengers.contacts import find as find_contacts
+from dnmobs.messengers.contacts import phone_key
+
+NUM_PERM = 64
+TITLE_BANDS = (21, 3)  # bands x rows: pairs with title Jaccard 0.4 become candidates 3 times in 4
+PROFILE_BANDS = (16, 4)  # stricter: a copied profile shares most shingles
+COMMON_TOKEN_SHARE = 0.05  # title words used by more than this share of vendors carry no identity ('1g', 'mdma')
+MIN_TITLE_WORDS = 3
+_TOKEN = r"[a-z]+|[0-9]+(?:[.,][0-9]+)?"
+_WORD = r"[a-z0-9]+"
+_PGP_BLOCK = r"(?is)-{2,}\s*begin\s*pgp.*?-{2,}\s*end\s*pgp[^-]*-{2,}"
+
+
+@dataclass
+class FeatureStats:
+    vendors: int = 0
+    with_keys: int = 0
+    with_contacts: int = 0
+    with_titles: int = 0
+    with_profiles: int = 0
+    contacts_added: int = 0
+
+
+def build(con: duckdb.DuckDBPyConnection, use_pgp: bool) -> FeatureStats:
+    stats = FeatureStats()
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lv AS
+        SELECT v.vendor_id, v.market, v.handle, v.profile_text,
+               s.first_seen, s.last_seen
+        FROM vendors v LEFT JOIN (
+            SELECT vendor_id, min(crawl_date) AS first_seen, max(crawl_date) AS last_seen
+            FROM vendor_snapshots GROUP BY vendor_id) s USING (vendor_id)
+    """)
+    stats.vendors = con.execute("SELECT count(*) FROM _lv").fetchall()[0][0]
+    _handles(con)
+    stats.contacts_added = _contacts(con)
+    _keys(con, use_pgp)
+    _titles(con)
+    _profiles(con)
+    _ships_and_mix(con)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _link_input AS
+        SELECT lv.vendor_id AS unique_id, lv.market, lv.handle,
+               h.h_norm, h.h_skel, h.h_stem, h.h_words,
+               c.contacts, k.fprs, k.subkeys, k.key_emails, k.key_label,
+               t.title_sig, t.title_bands, t.n_titles,
+               p.profile_sig, p.profile_bands,
+               sm.ships, sm.mix,
+               coalesce(lv.first_seen, ob.first_seen) AS first_seen,
+               coalesce(lv.last_seen, ob.last_seen) AS last_seen
+        FROM _lv lv
+        JOIN _lh h USING (vendor_id)
+        LEFT JOIN _lc c USING (vendor_id)
+        LEFT JOIN _lk k USING (vendor_id)
+        LEFT JOIN _lt t USING (vendor_id)
+        LEFT JOIN _lp p USING (vendor_id)
+        LEFT JOIN _lsm sm USING (vendor_id)
+        LEFT JOIN _lob ob USING (vendor_id)
+    """)
+    row = con.execute("""SELECT count(fprs), count(contacts), count(title_sig), count(profile_sig)
+                         FROM _link_input""").fetchall()[0]
+    stats.with_keys, stats.with_contacts, stats.with_titles, stats.with_profiles = row
+    for t in ("_lv", "_lh", "_lc", "_lk", "_lt", "_lp", "_lsm", "_lob", "_lobs"):
+        con.execute(f"DROP TABLE IF EXISTS {t}")
+    return stats
+
+
+def _handles(con: duckdb.DuckDBPyConnection) -> None:
+    rows = con.execute("SELECT vendor_id, handle FROM _lv").fetchall()
+    cols: dict[str, list] = {"vendor_id": [], "h_norm": [], "h_skel": [], "h_stem": [], "h_words": []}
+    for vid, handle in rows:
+        f = handle_forms(handle)
+        cols["vendor_id"].append(vid)
+        cols["h_norm"].append(f.norm or None)
+        cols["h_skel"].append(f.skeleton or None)
+        cols["h_stem"].append(f.stem or None)
+        cols["h_words"].append(f.words or None)
+    temp_table(con, "_lh", pa.table(cols))
+
+
+def _contacts(con: duckdb.DuckDBPyConnection) -> int:
+    """Contacts found in contact fields and profiles join the contacts table (once); return how many."""
+    texts = con.execute("""
+        SELECT vendor_id, any_value(market), t, min(d), any_value(source_id) FROM (
+            SELECT vendor_id, market, contact AS t, crawl_date AS d, source_id FROM vendor_snapshots
+            WHERE contact IS NOT NULL
+            UNION ALL
+            SELECT vendor_id, market, profile_text, crawl_date, source_id FROM vendor_snapshots
+            WHERE profile_text IS NOT NULL
+            UNION ALL
+            SELECT vendor_id, market, profile_text, NULL, NULL FROM vendors WHERE profile_text IS NOT NULL
+        ) GROUP BY vendor_id, t
+    """).fetchall()
+    found: dict[tuple[str, str, str], list] = {}
+    secret = phone_key(con) if texts else b""
+    for vid, market, text, day, source_id in texts:
+        for c in find_contacts(text, secret):
+            key = (vid, c.kind, c.value)
+            prev = found.get(key)
+            if prev is None or (day is not None and (prev[1] is None or day < prev[1])):
+                found[key] = [market, day, source_id]
+    added = 0
+    if found:
+        new = pa.table({
+            "vendor_id": [k[0] for k in found], "kind": [k[1] for k in found], "value": [k[2] for k in found],
+            "market": [v[0] for v in found.values()], "first_seen": [v[1] for v in found.values()],
+            "source_id": [v[2] for v in found.values()]})
+        temp_table(con, "_lnew", new)
+        added = con.execute("""
+            INSERT INTO contacts (vendor_id, message_id, market, kind, value, source_id, first_seen)
+            SELECT n.vendor_id, NULL, n.market, n.kind, n.value, n.source_id, n.first_seen FROM _lnew n
+            WHERE NOT EXISTS (SELECT 1 FROM contacts c WHERE c.vendor_id = n.vendor_id AND c.kind = n.kind
+                              AND c.value = n.value)
+        """).fetchall()[0][0]
+        con.execute("DROP TABLE _lnew")
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lc AS
+        SELECT vendor_id, list(DISTINCT kind || ':' || lower(value) ORDER BY kind || ':' || lower(value)) AS contacts
+        FROM contacts WHERE vendor_id IS NOT NULL
+        GROUP BY vendor_id
+    """)
+    return int(added or 0)
+
+
+def _keys(con: duckdb.DuckDBPyConnection, use_pgp: bool) -> None:
+    if not use_pgp:
+        con.execute("CREATE OR REPLACE TEMP TABLE _lk (vendor_id VARCHAR, fprs VARCHAR[], subkeys VARCHAR[], "
+                    "key_emails VARCHAR[], key_label VARCHAR)")
+        return
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lk AS
+        WITH k AS (
+            SELECT vp.vendor_id, pk.fingerprint, pk.is_primary
+            FROM vendor_pgp vp JOIN pgp_keys pk USING (block_sha256)
+        ), e AS (
+            SELECT DISTINCT vp.vendor_id, u.email FROM vendor_pgp vp JOIN pgp_user_ids u USING (block_sha256)
+            WHERE u.email IS NOT NULL
+        )
+        SELECT vendor_id,
+               list(DISTINCT fingerprint ORDER BY fingerprint) FILTER (WHERE is_primary) AS fprs,
+               list(DISTINCT fingerprint ORDER BY fingerprint) FILTER (WHERE NOT is_primary) AS subkeys,
+               (SELECT list(e.email ORDER BY e.email) FROM e WHERE e.vendor_id = k.vendor_id) AS key_emails,
+               NULL::VARCHAR AS key_label
+        FROM k GROUP BY vendor_id
+    """)
+    con.execute("UPDATE _lk SET fprs = NULL WHERE len(fprs) = 0")
+    con.execute("UPDATE _lk SET subkeys = NULL WHERE len(subkeys) = 0")
+    # components of the vendor - primary key graph: the key-based truth, and the training labels
+    pairs = con.execute("SELECT vendor_id, unnest(fprs) FROM _lk WHERE fprs IS NOT NULL").fetchall()
+    labels = key_components(pairs)
+    if labels:
+        temp_table(con, "_llab", pa.table({"vendor_id": list(labels), "label": list(labels.values())}))
+        con.execute("UPDATE _lk SET key_label = l.label FROM _llab l WHERE _lk.vendor_id = l.vendor_id")
+        con.execute("DROP TABLE _llab")
+
+
+def key_components(pairs: list[tuple[str, str]]) -> dict[str, str]:
+    """vendor -> a label shared by every vendor reachable through shared primary fingerprints."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        root = x
+        while parent.setdefault(root, root) != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for vendor, fpr in pairs:
+        a, b = find("v:" + vendor), find("k:" + fpr)
+        if a != b:
+            parent[max(a, b)] = min(a, b)
+    out = {}
+    for vendor, _ in pairs:
+        out[vendor] = find("v:" + vendor)
+    # name each component by its smallest vendor id: stable and readable
+    names: dict[str, str] = {}
+    for vendor in sorted(out):
+        names.setdefault(out[vendor], vendor)
+    return {v: names[r] for v, r in out.items()}
+
+
+def _observations(con: duckdb.DuckDBPyConnection) -> None:
+    # listings are tied to vendors by market and handle, case-insensitively (as vendor ids are made)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lobs AS
+        SELECT lv.vendor_id, o.listing_id, o.title, o.ships_from, o.category, o.crawl_date
+        FROM observations o JOIN _lv lv ON o.market = lv.market AND lower(trim(o.vendor)) = lower(lv.handle)
+    """)
+    con.execute("""
+        CREATE OR REPLACE TEMP TABLE _lob AS
+        SELECT vendor_id, min(crawl_date) AS first_seen, max(crawl_date) AS last_seen FROM _lobs GROUP BY vendor_id
+    """)
+
+
+def _titles(con: duckdb.DuckDBPyConnection) -> None:
+    _observations(con)
+    n_vendors = max(1, con.execute("SELECT count(DISTINCT vendor_id) FROM _lobs").fetchall()[0][0])
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _ltok AS
+        SELECT DISTINCT vendor_id, unnest(regexp_extract_all(lower(title), '{_TOKEN}')) AS tok
+        FROM (SELECT DISTINCT vendor_id, title FROM _lobs WHERE title IS NOT NULL)
+    """)
+    rows = con.execute(f"""
+        WITH df AS (SELECT tok, count(*) AS n FROM _ltok GROUP BY tok)
+        SELECT t.vendor_id, list(hash(t.tok) % 4294967296) AS hs, count(*) AS n
+        FROM _ltok t JOIN df USING (tok)
+        WHERE df.n <= greatest(2, {COMMON_TOKEN_SHARE} * {n_vendors})
+        GROUP BY t.vendor_id HAVING count(*) >= {MIN_TITLE_WORDS}
+    """).fetchall()
+    n_titles = dict(con.execute("SELECT vendor_id, count(DISTINCT title) FROM _lobs GROUP BY 1").fetchall())
+    con.execute("DROP TABLE IF EXISTS _ltok")
+    _signatures(con, "_lt", "title", rows, TITLE_BANDS, extra={"n_titles": n_titles})
+
+
+def _profiles(con: duckdb.DuckDBPyConnection) -> None:
+    # key blocks are cut out first: two profiles pasting one key would otherwise look alike without --pgp
+    rows = con.execute(f"""
+        WITH w AS (
+            SELECT vendor_id, regexp_extract_all(lower(regexp_replace(profile_text, '{_PGP_BLOCK}', ' ', 'g')),
+                                                 '{_WORD}') AS ws
+            FROM _lv WHERE profile_text IS NOT NULL
+        ), sh AS (
+            SELECT vendor_id, ws[i] || ' ' || ws[i + 1] || ' ' || ws[i + 2] AS s
+            FROM (SELECT vendor_id, ws, unnest(range(1, len(ws) - 1)) AS i FROM w WHERE len(ws) >= 5)
+        )
+        SELECT vendor_id, list(DISTINCT hash(s) % 4294967296) AS hs, count(DISTINCT s) AS n
+        FROM sh GROUP BY vendor_id
+    """).fetchall()
+    _signatures(con, "_lp", "profile", rows, PROFILE_BANDS)
+
+
+def _signatures(con: duckdb.DuckDBPyConnection, table: str, prefix: str, rows: list, bands: tuple[int, int],
+                extra: dict | None = None) -> None:
+    """MinHash (datasketch) of each vendor's hashed tokens; LSH band keys for blocking."""
+    vids = [r[0] for r in rows]
+    sigs: list[str] = []
+    band_keys: list[list[int]] = []
+    n_bands, n_rows = bands
+    for m in MinHash.generator(([int(h) for h in r[1]] for r in rows), num_perm=NUM_PERM,
+                               hashfunc=_identity):
+        hv = m.hashvalues.astype(np.int64)
+        sigs.append(_B64_CHARS[hv & 63].tobytes().decode("ascii"))
+        band = hv[:n_bands * n_rows].reshape(n_bands, n_rows)
+        # a band key: the band's values and its index, folded into one 64-bit integer
+        keys = (band * np.array([1_000_003, 998_244_353, 1_000_000_007, 7_919][:n_rows], dtype=np.int64)).sum(axis=1)
+        band_keys.append(((keys * 31 + np.arange(n_bands, dtype=np.int64)) & 0x7FFFFFFFFFFFFFFF).tolist())
+    cols = {"vendor_id": vids, f"{prefix}_sig": sigs, f"{prefix}_bands": band_keys}
+    for name, values in (extra or {}).items():
+        cols[name] = [values.get(v) for v in vids]
+    schema = pa.schema([("vendor_id", pa.string()), (f"{prefix}_sig", pa.string()),
+                        (f"{prefix}_bands", pa.list_(pa.int64())), *[(n, pa.int64()) for n in (extra or {})]])
+    temp_table(con, table, pa.table(cols, schema=schema))
+
+
+_B64_CHARS = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", dtype=np.uint8)
+
+
+def temp_table(con: duckdb.DuckDBPyConnection, name: str, data: pa.Table) -> None:
+    """Copy an Arrow table into a temp table of the connection."""
+    view = f"{name}_arrow"
+    con.register(view, data)
+    try:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {view}")
+    finally:
+        con.unregister(view)
+
+
+def _identity(x: int) -> int:
+    return x
+
+
+def _ships_and_mix(con: duckdb.DuckDBPyConnection) -> None:
+    has_offers = con.execute("SELECT count(*) > 0 FROM offers WHERE vendor IS NOT NULL").fetchall()[0][0]
+    substances = ""
+    if has_offers:
+        substances = """
+            UNION ALL
+            SELECT lv.vendor_id, 'substance:' || f.substance FROM offers f
+            JOIN _lv lv ON f.market = lv.market AND lower(trim(f.vendor)) = lower(lv.handle)
+            WHERE f.substance IS NOT NULL"""
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lsm AS
+        WITH sf AS (
+            SELECT vendor_id, regexp_replace(lower(ships_from), '[^a-z]', '', 'g') AS s, count(*) AS n
+            FROM (SELECT DISTINCT vendor_id, listing_id, ships_from FROM _lobs WHERE ships_from IS NOT NULL)
+            GROUP BY ALL
+        ), ships AS (
+            SELECT vendor_id, list(s ORDER BY n DESC, s)[1:3] AS ships FROM sf WHERE s <> '' GROUP BY vendor_id
+        ), mix AS (
+            SELECT vendor_id, list(DISTINCT m ORDER BY m) AS mix FROM (
+                SELECT vendor_id, lower(array_to_string(string_split(category, '/')[1:2], '/')) AS m
+                FROM (SELECT DISTINCT vendor_id, listing_id, category FROM _lobs WHERE category IS NOT NULL)
+                {substances}
+            ) GROUP BY vendor_id
+        )
+        SELECT vendor_id, ships.ships, mix.mix FROM ships FULL JOIN mix USING (vendor_id)
+    """)

@@ -1,0 +1,284 @@
+"""`dnmobs link`: parse keys, build features, score pairs, form identities, write them with their evidence.
+
+Every vendor in the store ends up a member of exactly one identity (singletons included); the identity
+tables are rewritten by each run, and link_runs keeps one row per run with the trained model.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+
+import duckdb
+import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from dnmobs.link import evidence as ev
+from dnmobs.link import features, keys
+from dnmobs.link.model import Options, Scores, score
+
+MAX_EVIDENCE_PER_IDENTITY = 500
+
+
+@dataclass
+class LinkReport:
+    run_id: int
+    use_pgp: bool
+    vendors: int
+    identities: int
+    multi_member_identities: int
+    key_links: int  # vendor pairs joined through a shared primary key (spanning edges)
+    model_links: int  # joined by the model without a shared primary key (spanning edges)
+    threshold: float
+    training: str
+    seconds: float
+    keys: dict = field(default_factory=dict)
+    features: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+    def as_json(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class Edge:
+    a: str
+    b: str
+    p: float  # match probability; 1 for key links
+    basis: str  # 'key' or 'model'
+    evidence: list[tuple[str, str, float | None]]  # (kind, detail, match_weight)
+
+
+@dataclass
+class Prepared:
+    """Everything a linkage needs before a threshold is chosen: scored pairs and key links."""
+
+    vendors: list[tuple]  # (vendor_id, market, handle, first_seen, last_seen, n_snapshots)
+    key_edges: list[Edge]
+    scores: Scores
+    key_stats: keys.KeyRefresh | None
+    feature_stats: features.FeatureStats
+
+
+def prepare(con: duckdb.DuckDBPyConnection, opts: Options) -> Prepared:
+    key_stats = keys.refresh(con) if opts.use_pgp else None
+    feat = features.build(con, opts.use_pgp)
+    try:
+        scores = score(con, opts)
+        kedges = key_edges(con) if opts.use_pgp else []
+        vendors = con.execute("""
+            SELECT i.unique_id, i.market, i.handle, i.first_seen, i.last_seen, coalesce(s.n, 0)
+            FROM _link_input i LEFT JOIN (SELECT vendor_id, count(*) AS n FROM vendor_snapshots GROUP BY 1) s
+            ON s.vendor_id = i.unique_id
+        """).fetchall()
+    finally:
+        con.execute("DROP TABLE IF EXISTS _link_input")
+    return Prepared(vendors, kedges, scores, key_stats, feat)
+
+
+def clusters_at(prep: Prepared, threshold: float) -> list[Cluster]:
+    return resolve(prep.vendors, prep.key_edges + model_edges(prep.scores, threshold))
+
+
+def link(con: duckdb.DuckDBPyConnection, opts: Options | None = None) -> LinkReport:
+    opts = opts or Options()
+    t0 = time.perf_counter()
+    prep = prepare(con, opts)
+    clusters = clusters_at(prep, opts.threshold)
+    seconds = time.perf_counter() - t0
+    run_id = _write(con, prep.vendors, clusters, prep.scores, opts, seconds)
+    multi = [c for c in clusters if len(c.members) > 1]
+    report = LinkReport(
+        run_id=run_id, use_pgp=opts.use_pgp, vendors=len(prep.vendors), identities=len(clusters),
+        multi_member_identities=len(multi),
+        key_links=sum(1 for c in clusters for e in c.tree if e.basis == "key"),
+        model_links=sum(1 for c in clusters for e in c.tree if e.basis == "model"),
+        threshold=opts.threshold, training=prep.scores.training, seconds=round(time.perf_counter() - t0, 2),
+        keys=asdict(prep.key_stats) if prep.key_stats else {}, features=asdict(prep.feature_stats),
+        notes=prep.scores.notes)
+    con.execute("UPDATE link_runs SET seconds = ? WHERE run_id = ?", [report.seconds, run_id])
+    return report
+
+
+def key_edges(con: duckdb.DuckDBPyConnection) -> list[Edge]:
+    """Vendors showing the same primary key: a star per fingerprint (enough to connect them)."""
+    rows = con.execute("""
+        SELECT fpr, list(DISTINCT unique_id ORDER BY unique_id) FROM (
+            SELECT unique_id, unnest(fprs) AS fpr FROM _link_input WHERE fprs IS NOT NULL)
+        GROUP BY fpr HAVING count(DISTINCT unique_id) > 1 ORDER BY fpr
+    """).fetchall()
+    out = []
+    for fpr, members in rows:
+        for other in members[1:]:
+            out.append(Edge(members[0], other, 1.0, "key", [("same_primary_fingerprint", fpr, None)]))
+    return out
+
+
+def model_edges(scores: Scores, threshold: float) -> list[Edge]:
+    """Pairs the model links, with the evidence each comparison contributed (positive weights only)."""
+    t = scores.pairs
+    if t.num_rows == 0:
+        return []
+    rows = t.filter(pc.greater_equal(t["match_probability"], threshold)).to_pylist()
+    levels = _gamma_levels(scores.model)
+    out = []
+    for r in rows:
+        if r.get("gamma_pgp") is not None and levels["pgp"].get(r["gamma_pgp"], (None, None))[1] is not None \
+                and levels["pgp"][r["gamma_pgp"]][1].kind == "same_primary_fingerprint":
+            continue  # linked by the key already
+        found = []
+        for comp_name, by_gamma in levels.items():
+            g = r.get(f"gamma_{comp_name}")
+            if g is None or g < 0 or g not in by_gamma:
+                continue
+            comp, level = by_gamma[g]
+            mw = r.get(f"mw_{comp_name}")
+            if level.kind is None or mw is None or mw <= 0:
+                continue
+            left = {c: r.get(f"{c}_l") for c in comp.detail_columns}
+            right = {c: r.get(f"{c}_r") for c in comp.detail_columns}
+            if comp.name == "handle":
+                left, right = {"handle": r.get("handle_l")}, {"handle": r.get("handle_r")}
+            found.append((level.kind, ev.detail(comp, level, left, right), round(float(mw), 3)))
+        a, b = sorted((r["unique_id_l"], r["unique_id_r"]))
+        out.append(Edge(a, b, float(r["match_probability"]), "model", found))
+    return out
+
+
+def _gamma_levels(model: dict) -> dict[str, dict[int, tuple[ev.Comparison, ev.Level]]]:
+    """Splink numbers a comparison's levels (null level aside) from n-1 (most alike) down to 0."""
+    out = {}
+    for comp in model["comparisons"]:
+        spec = ev.by_name(comp["output_column_name"])
+        n = len(spec.levels)
+        out[spec.name] = {n - 1 - i: (spec, lv) for i, lv in enumerate(spec.levels)}
+    return out
+
+
+@dataclass
+class Cluster:
+    members: list[str]
+    score: float
+    tree: list[Edge]  # the strongest spanning tree's edges
+    extra: list[Edge]  # other linking edges inside the cluster
+
+
+def resolve(vendors: list[tuple], edges: list[Edge]) -> list[Cluster]:
+    """Connected components, built strongest edge first (Kruskal), so each cluster's score is the weakest
+    edge its strongest spanning tree needs; key edges (p = 1) come first."""
+    parent = {v[0]: v[0] for v in vendors}
+
+    def find(x: str) -> str:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    tree: list[Edge] = []
+    extra: list[Edge] = []
+    for e in sorted(edges, key=lambda e: (-e.p, e.basis != "key", e.a, e.b)):
+        if e.a not in parent or e.b not in parent:
+            continue
+        ra, rb = find(e.a), find(e.b)
+        if ra == rb:
+            extra.append(e)
+            continue
+        parent[max(ra, rb)] = min(ra, rb)
+        tree.append(e)
+    groups: dict[str, list[str]] = defaultdict(list)
+    for v in parent:
+        groups[find(v)].append(v)
+    t_by: dict[str, list[Edge]] = defaultdict(list)
+    x_by: dict[str, list[Edge]] = defaultdict(list)
+    for e in tree:
+        t_by[find(e.a)].append(e)
+    for e in extra:
+        x_by[find(e.a)].append(e)
+    out = []
+    for root, members in groups.items():
+        t = t_by.get(root, [])
+        out.append(Cluster(sorted(members), min((e.p for e in t), default=1.0), t, x_by.get(root, [])))
+    out.sort(key=lambda c: c.members[0])
+    return out
+
+
+def identity_id(members: list[str]) -> str:
+    return "id-" + hashlib.sha256(min(members).encode()).hexdigest()[:12]
+
+
+def _write(con: duckdb.DuckDBPyConnection, vendors: list[tuple], clusters: list[Cluster], scores: Scores,
+           opts: Options, seconds: float) -> int:
+    info = {v[0]: v for v in vendors}
+    ident_rows, member_rows, evidence_rows = [], [], []
+    for c in clusters:
+        iid = identity_id(c.members)
+        ms = [info[m] for m in c.members]
+        label = max(ms, key=lambda v: (v[5] or 0, v[2]))[2]
+        firsts = [v[3] for v in ms if v[3] is not None]
+        lasts = [v[4] for v in ms if v[4] is not None]
+        ident_rows.append({
+            "identity_id": iid, "label": label, "n_members": len(ms), "n_markets": len({v[1] for v in ms}),
+            "score": round(c.score, 6), "key_linked": len(ms) > 1 and all(e.basis == "key" for e in c.tree),
+            "n_unkeyed_links": sum(1 for e in c.tree if e.basis == "model"),
+            "first_seen": min(firsts) if firsts else None, "last_seen": max(lasts) if lasts else None})
+        for v in ms:
+            member_rows.append({"identity_id": iid, "vendor_id": v[0], "market": v[1], "handle": v[2]})
+        n = 0
+        for e in c.tree + c.extra:
+            for kind, detail, weight in e.evidence:
+                if n >= MAX_EVIDENCE_PER_IDENTITY:
+                    break
+                evidence_rows.append({"identity_id": iid, "vendor_id_l": e.a, "vendor_id_r": e.b, "basis": e.basis,
+                                      "kind": kind, "detail": detail, "match_weight": weight,
+                                      "match_probability": round(e.p, 6)})
+                n += 1
+    con.execute("BEGIN TRANSACTION")
+    try:
+        run_id = con.execute("""
+            INSERT INTO link_runs (seconds, use_pgp, n_vendors, n_identities, n_key_links, n_model_links,
+                                   threshold, training, model)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING run_id
+        """, [seconds, opts.use_pgp, len(vendors), len(clusters),
+              sum(1 for c in clusters for e in c.tree if e.basis == "key"),
+              sum(1 for c in clusters for e in c.tree if e.basis == "model"),
+              opts.threshold, scores.training, orjson.dumps(scores.model).decode()]).fetchall()[0][0]
+        for t in ("identity_evidence", "identity_members", "identities"):
+            con.execute(f"DELETE FROM {t}")
+        for r in ident_rows:
+            r["run_id"] = run_id
+        _insert(con, "identities", ident_rows, _IDENT)
+        _insert(con, "identity_members", member_rows, _MEMBER)
+        _insert(con, "identity_evidence", evidence_rows, _EVIDENCE)
+        con.execute("COMMIT")
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    return int(run_id)
+
+
+_IDENT = pa.schema([("identity_id", pa.string()), ("run_id", pa.int64()), ("label", pa.string()),
+                    ("n_members", pa.int32()), ("n_markets", pa.int32()), ("score", pa.float64()),
+                    ("key_linked", pa.bool_()), ("n_unkeyed_links", pa.int32()), ("first_seen", pa.date32()),
+                    ("last_seen", pa.date32())])
+_MEMBER = pa.schema([("identity_id", pa.string()), ("vendor_id", pa.string()), ("market", pa.string()),
+                     ("handle", pa.string())])
+_EVIDENCE = pa.schema([("identity_id", pa.string()), ("vendor_id_l", pa.string()), ("vendor_id_r", pa.string()),
+                       ("basis", pa.string()), ("kind", pa.string()), ("detail", pa.string()),
+                       ("match_weight", pa.float64()), ("match_probability", pa.float64())])
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], schema: pa.Schema) -> None:
+    if not rows:
+        return
+    view = f"_{table}_arrow"
+    con.register(view, pa.Table.from_pylist(rows, schema=schema))
+    try:
+        cols = ", ".join(schema.names)
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+    finally:
+        con.unregister(view)
