@@ -23,20 +23,21 @@ from dnmobs.extract.text import NUM, WORD, Tokens, normalize, tokenize
 
 MAX_DESCRIPTION = 2000  # characters of a description that are read
 
-# Around a percentage: words that make it a discount, a THC content or a ratio, not a purity.
-_PCT_NOT_BEFORE = frozenset({"thc", "cbd", "тгк", "tgk", "thca", "cbn", "sale", "discount", "скидка", "skidka",
-                             "save", "extra", "bonus", "up", "upto", "get", "rabatt", "korting", "descuento",
-                             "promo", "promotion", "btc", "bitcoin", "cashback", "fee", "fees", "escrow", "fe",
-                             "off", "reduced", "rebate", "акция", "aktsija", "sativa", "indica", "-", "tax",
-                             "vat", "deposit", "stake", "win", "only", "just", "ca", "about"})
-_PCT_NOT_AFTER = frozenset({"off", "discount", "sale", "extra", "bonus", "free", "more", "thc", "cbd", "thca", "тгк",
-                            "tgk", "sativa", "indica", "hybrid", "cashback", "rabatt", "korting", "descuento",
-                            "скидка", "skidka", "refund", "bigger", "larger", "cheaper", "stronger", "faster",
-                            "of", "fe", "escrow", "finalize", "deposit", "legal", "genuine", "organic", "natural",
-                            "satisfaction", "guaranteed", "guarantee", "safe", "secure", "positive", "feedback",
-                            "discreet", "stealth", "money", "reship", "reshipping", "success", "delivery",
-                            "customer", "legit", "real", "authentic", "original", "german", "dutch", "uk",
-                            "sale!", "rabbat", "promo", "off!", "price", "lower"})
+# Around a percentage: words that make it a THC content, a ratio or a slogan, not a purity ...
+_PCT_NOT = frozenset({"thc", "cbd", "тгк", "tgk", "thca", "cbn", "sativa", "indica", "hybrid", "of", "legal",
+                      "genuine", "organic", "natural", "satisfaction", "guaranteed", "guarantee", "safe", "secure",
+                      "positive", "feedback", "discreet", "stealth", "money", "success", "delivery", "customer",
+                      "legit", "real", "authentic", "original", "reship", "reshipping", "price", "cashback",
+                      "refund", "tax", "vat", "deposit", "stake", "win", "escrow", "finalize", "ratio", "rating",
+                      "recommend", "recommended", "tip", "fee", "fees", "commission", "apr", "roi",
+                      "interest", "battery", "charged", "cotton", "polyester", "silk"})
+# ... and words that make a small one a discount ("10% OFF", "-5% for BTC", "sale 20%").
+_PCT_DISCOUNT = frozenset({"off", "discount", "sale", "extra", "bonus", "free", "more", "rabatt", "korting",
+                           "descuento", "скидка", "skidka", "скидки", "promo", "promotion", "fe", "cheaper", "bigger",
+                           "larger", "stronger", "faster", "lower", "save", "saving", "up", "upto", "get", "only",
+                           "just", "btc", "bitcoin", "акция", "aktsija", "-", "off!", "reduced", "rebate", "ca",
+                           "about", "now", "pay", "paying"})
+_DISCOUNT_MAX = 50.0
 _PURITY_WORDS = frozenset({"pure", "purity", "pureness", "puro", "pura", "pureza", "pur", "pure!", "rein",
                            "reinheit", "reinheitsgrad", "czystość", "чистота", "чистый", "чистая", "chistota",
                            "uncut", "quality", "qualität", "qualitat", "kwaliteit", "qualité", "calidad",
@@ -132,13 +133,33 @@ def _split_glued(toks: Tokens, tax: Taxonomy) -> None:
 _GLUE_UNITS = ("grams", "gram", "grs", "gr", "kg", "mg", "ml", "oz", "ug", "mcg", "pcs", "x", "g")
 
 
-def _choose_substance(f: _Found, evidence: bool) -> tuple[object | None, bool]:
-    """(the entry that names the substance, whether it was a weak term)."""
+def _choose_substance(f: _Found, evidence: bool, m: Mentions, tax: Taxonomy) -> tuple[object | None, bool]:
+    """(the entry that names the substance, whether it was a weak term). The first strong name wins;
+    strain, pill-press and generic form words ("seeds") only when no other substance is named. A weak
+    term needs evidence of a drug offer, and no dose far above what one pill of it holds ("Fruit
+    Loops bars 500mg" are not Xanax bars)."""
     if f.subs:
-        return min(f.subs, key=lambda p: p[0])[1], False
-    if f.weak_subs and evidence:
-        return min(f.weak_subs, key=lambda p: p[0])[1], True
+        return min(f.subs, key=lambda p: (p[1].minor, p[0]))[1], False
+    if f.weak_subs and evidence and not any(not e.weak for _, e in f.classes):
+        dose = m.dose[0].value if m.dose else None
+        for _, e in sorted(f.weak_subs, key=lambda p: (p[1].minor, p[0])):
+            dmax = tax.substances[e.value].dose_max_mg
+            if dose is not None and dmax and dose > 2 * dmax and not m.mass:
+                continue
+            return e, True
     return None, False
+
+
+# Ecstasy pills are named by their press ("Blue Punisher", "SS", "Orange Owls") and hold 80-350 mg.
+_XTC_DOSE = (80.0, 350.0)
+
+
+def _looks_like_xtc(m: Mentions, f: _Found, tax: Taxonomy) -> bool:
+    if m.mass or not m.dose or f.classes:
+        return False
+    d = m.dose[0].value
+    pill = any(e.value == "pill" for _, e in f.forms) or any(c.unit == "pill" for c in m.count)
+    return _XTC_DOSE[0] <= d <= _XTC_DOSE[1] and (pill or bool(m.count))
 
 
 def _form(tax: Taxonomy, sub: str | None, cls: str | None, f: _Found, m: Mentions) -> str | None:
@@ -167,7 +188,8 @@ def _form(tax: Taxonomy, sub: str | None, cls: str | None, f: _Found, m: Mention
 
 # --- purity -----------------------------------------------------------------------------------------
 
-def _purity(toks: Tokens, m: Mentions) -> float | None:
+def _purity(toks: Tokens, m: Mentions) -> tuple[float | None, bool]:
+    """(the purity claimed, whether it was a range)."""
     text, kind, space = toks.text, toks.kind, toks.space
     n = len(text)
     cands: list[Mention] = []
@@ -180,24 +202,36 @@ def _purity(toks: Tokens, m: Mentions) -> float | None:
         b2 = text[s - 2] if s >= 2 else ""
         a1 = text[e + 1] if e + 1 < n else ""
         a2 = text[e + 2] if e + 2 < n and a1 in ("+", "!", ")", "]") else ""
+        small = v < _DISCOUNT_MAX
         # "-10%" is a discount, "Uncut-81.88%" is not
-        if (b1 in _PCT_NOT_BEFORE or (b2 in _PCT_NOT_BEFORE and kind[s - 1] != WORD)) and not (
-                b1 == "-" and s >= 2 and not space[s - 1] and kind[s - 2] == WORD):
+        glued_dash = b1 == "-" and s >= 2 and not space[s - 1] and kind[s - 2] == WORD
+        if (b1 in _PCT_NOT and b1 != "of") or (b2 in _PCT_NOT and b2 != "of" and kind[s - 2] == WORD
+                                               and kind[s - 1] != WORD):
             continue
-        if b1 in ("thc", "cbd") or b2 in ("thc", "cbd", "тгк", "tgk"):
+        if small and not glued_dash and (b1 in _PCT_DISCOUNT or (b2 in _PCT_DISCOUNT and kind[s - 2] == WORD
+                                                                and kind[s - 1] != WORD)):
             continue
-        if a1 in _PCT_NOT_AFTER or a2 in _PCT_NOT_AFTER:
+        if a1 in _PCT_NOT or a2 in _PCT_NOT:
             continue
+        if small and (a1 in _PCT_DISCOUNT or a2 in _PCT_DISCOUNT):
+            # "93% + FREE SHIPPING" still states a purity; "25% free" does not
+            k = e + (3 if a2 else 2)
+            if not ((a1 == "free" or a2 == "free") and k < n and text[k] in U.SHIPPING_WORDS):
+                continue
         if v >= 100 and not (b1 in _PURITY_WORDS or b2 in _PURITY_WORDS or a1 in _PURITY_WORDS
                              or a2 in _PURITY_WORDS):
             continue
         cands.append(p)
     if not cands:
-        return None
+        return None, False
     first = cands[0]
-    if first.lower is not None:
-        return first.lower
-    return first.value
+    if first.lower is not None:  # "90-95%": the vendor's lower bound
+        return first.lower, True
+    # "89%-92%", "88%/95%": two percentages joined by a dash or slash are a range too
+    if len(cands) > 1 and all(t in ("-", "–", "/", "to", "~") for t in text[first.end + 1:cands[1].start]) \
+            and cands[1].start - first.end <= 2:
+        return min(first.value, cands[1].value), True
+    return first.value, False
 
 
 # --- quantities ---------------------------------------------------------------------------------------
@@ -349,10 +383,11 @@ def _text_price(m: Mentions, toks: Tokens) -> tuple[float, str] | None:
 
 # --- the text analysis -------------------------------------------------------------------------------
 
-def _evidence(m: Mentions, f: _Found, purity: float | None) -> bool:
-    """Does the text state a drug quantity: a mass, a dose, pills, a purity?"""
-    return bool(m.mass or m.dose or purity is not None or any(c.unit for c in m.count)
-                or (m.count and f.forms))
+def _evidence(m: Mentions, f: _Found, purity: float | None, tax: Taxonomy) -> bool:
+    """Does the text look like a drug offer: a quantity, a purity, a pill word, a leading count?"""
+    return bool(m.mass or m.dose or m.count or purity is not None
+                or any(not e.weak and e.value in tax.discrete_forms for _, e in f.forms)
+                or (m.bare and m.bare[0].start == 0))
 
 
 @lru_cache(maxsize=1 << 17)
@@ -367,43 +402,51 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
     skip = {i for mt in matches if any(e.kind != NONDRUG for e in mt.entries)
             for i in range(mt.start, mt.end + 1) if toks.kind[i] == NUM}
     m = scan(toks, skip)
-    purity = _purity(toks, m)
-    evidence = _evidence(m, f, purity)
+    purity, purity_range = _purity(toks, m)
+    evidence = _evidence(m, f, purity, tax)
+    quantity = bool(m.mass or m.dose or m.count)
     flags: list[str] = []
+    unknown = [p for p in f.nondrug if p[1].value in tax.unknown_categories]
+    decisive = [p for p in f.nondrug if p[1].value not in tax.unknown_categories]
 
-    entry, weak = _choose_substance(f, evidence)
-    if entry is None and description and not f.nondrug:
+    entry, weak = _choose_substance(f, evidence, m, tax)
+    if entry is None and description and not decisive:
         dt = tokenize(normalize(description[:MAX_DESCRIPTION]))
         df = _collect(find_terms(dt))
         if df.subs and not df.nondrug:
-            entry = min(df.subs, key=lambda p: p[0])[1]
+            entry = min(df.subs, key=lambda p: (p[1].minor, p[0]))[1]
             flags.append("substance-from-description")
     sub = entry.value if entry is not None else None
     cls = tax.substances[sub].cls if sub else None
     category = None
-    if f.nondrug:
+    strong_cls = [c for c in f.classes if not c[1].weak] or (f.classes if evidence else [])
+    if decisive and not (f.subs and quantity):
+        # "MDMA synthesis guide"; but "1g MDMA rock, mylar protection" stays a drug
         is_drug = False
-        category = min(f.nondrug, key=lambda p: p[0])[1].value
+        category = min(decisive, key=lambda p: p[0])[1].value
         sub = cls = None
     elif sub:
         is_drug = True
         if weak:
             flags.append("substance-from-slang")
-    elif f.classes and (not f.weak_nondrug or evidence):
-        strong_cls = [c for c in f.classes if not c[1].weak] or (f.classes if evidence else [])
-        if strong_cls:
-            cls = min(strong_cls, key=lambda p: p[0])[1].value
-            is_drug = True
-        else:
-            is_drug = None
-    elif f.weak_nondrug and not (f.weak_subs and evidence):
+    elif strong_cls:
+        cls = min(strong_cls, key=lambda p: p[0])[1].value
+        is_drug = True
+    elif unknown:
+        is_drug = None  # "custom listing for ..."
+    elif f.weak_nondrug and not (quantity and not any(
+            e.value in tax.weak_beats_quantity for _, e in f.weak_nondrug)):
         is_drug = False
         category = min(f.weak_nondrug, key=lambda p: p[0])[1].value
-    elif m.mass or (m.dose and (m.count or f.forms)) or (purity is not None and (m.mass or m.dose)):
-        is_drug = True  # a drug quantity with an unknown substance ("50 gram ethcatinone")
+    elif _looks_like_xtc(m, f, tax):
+        is_drug, sub, cls = True, "mdma", tax.substances["mdma"].cls
+        flags.append("substance-inferred")  # "25x SS Pills (220mg)"
+    elif quantity or (purity is not None) or any(not e.weak and e.value in tax.discrete_forms
+                                                  for _, e in f.forms):
+        is_drug = True  # a drug quantity, substance unknown ("50 gram ethcatinone")
         flags.append("substance-unknown")
     else:
-        is_drug = None
+        is_drug = False  # nothing in the text speaks of a drug
 
     brand = None
     if sub:
@@ -423,6 +466,8 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
                 qtys = [Qty(q.grams, q.units, q.dose_mg, q.volume_ml, tp[0], tp[1])]
         if cls == "cannabis":
             purity = None  # percentages on cannabis are THC contents or ratios
+        elif purity_range:
+            flags.append("purity-range")
     frm, to = title_places(toks, m.used)
     if (frm is None or to is None) and description:
         dt = tokenize(normalize(description[:MAX_DESCRIPTION]))

@@ -119,6 +119,8 @@ def scan(toks: Tokens, skip: set[int]) -> Mentions:
                     j += 1
         if j < n and text[j] in ("-",) and j + 1 < n and text[j + 1] in U.COUNT and U.COUNT[text[j + 1]] is None:
             j += 1  # "10-pack"
+        elif j + 1 < n and text[j] == "+" and _unit_word(text[j + 1]):
+            j += 1  # "240+ mg": at least 240 mg
         u = text[j] if j < n else ""
         uk = kind[j] if j < n else ""
         if uk == WORD:

@@ -31,6 +31,7 @@ class Entry:
     weak: bool = False
     form: str | None = None     # for substance terms that name a form (crack, hash)
     brand: str | None = None    # for brand names (Xanax)
+    minor: bool = False         # strain and pill-press names: another substance's name beats them
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,7 @@ class Substance:
     form_terms: dict[str, tuple[str, ...]]
     strains: tuple[str, ...]
     presses: tuple[str, ...]
+    minor_forms: frozenset[str] = frozenset()
 
 
 @dataclass
@@ -58,6 +60,8 @@ class Taxonomy:
     prefixes: frozenset[str] = frozenset()
     discrete_forms: frozenset[str] = frozenset()
     class_forms: dict[str, frozenset[str]] = field(default_factory=dict)
+    unknown_categories: frozenset[str] = frozenset()      # "custom listing": is_drug unknown
+    weak_beats_quantity: frozenset[str] = frozenset()     # "1oz gold bar": a weak term beats a quantity
 
     def substance_class(self, sub: str | None) -> str | None:
         return self.substances[sub].cls if sub in self.substances else None
@@ -104,7 +108,8 @@ def load() -> Taxonomy:
             dose_max_mg=d.get("dose_max_mg"), names=_tuple(d.get("names")), slang=_tuple(d.get("slang")),
             brands={b: _tuple(t) for b, t in (d.get("brands") or {}).items()}, form_terms=ft,
             strains=_tuple((d.get("strains") or {}).get("terms")),
-            presses=_tuple((d.get("presses") or {}).get("terms")))
+            presses=_tuple((d.get("presses") or {}).get("terms")),
+            minor_forms=frozenset(d.get("minor_forms", ())))
     for cid, c in classes.items():
         for f in c.get("forms", []):
             if f not in forms:
@@ -112,6 +117,8 @@ def load() -> Taxonomy:
     tax = Taxonomy(classes=classes, forms=forms, substances=subs, nondrug=raw["nondrug"])
     tax.discrete_forms = frozenset(f for f, d in forms.items() if d.get("discrete"))
     tax.class_forms = {c: frozenset(d.get("forms", [])) for c, d in classes.items()}
+    tax.unknown_categories = frozenset(c for c, d in raw["nondrug"].items() if d.get("unknown"))
+    tax.weak_beats_quantity = frozenset(c for c, d in raw["nondrug"].items() if d.get("weak_beats_quantity"))
     _build_lexicon(tax)
     return tax
 
@@ -168,11 +175,11 @@ def _build_lexicon(tax: Taxonomy) -> None:
                 add(term, lambda w, s=s, brand=brand: Entry(SUB, s.id, w, brand=brand))
         for form, terms in s.form_terms.items():
             for term in terms:
-                add(term, lambda w, s=s, form=form: Entry(SUB, s.id, w, form=form))
+                add(term, lambda w, s=s, form=form: Entry(SUB, s.id, w, form=form, minor=form in s.minor_forms))
         for term in s.strains:
-            add(term, lambda w, s=s: Entry(SUB, s.id, w, form="flower"))
+            add(term, lambda w, s=s: Entry(SUB, s.id, w, form="flower", minor=True))
         for term in s.presses:
-            add(term, lambda w, s=s: Entry(SUB, s.id, w, form="pill"))
+            add(term, lambda w, s=s: Entry(SUB, s.id, w, form="pill", minor=True))
     for cat, d in tax.nondrug.items():
         for term in d.get("terms", []):
             add(term, lambda w, cat=cat: Entry(NONDRUG, cat, w))

@@ -30,8 +30,8 @@ def find_terms(toks: Tokens) -> list[Match]:
     i = 0
     while i < n:
         key = keys[i]
-        if not key:
-            i += 1
+        if not key or (key in ("x", "×") and ((i > 0 and kind[i - 1] == NUM) or (i + 1 < n and kind[i + 1] == NUM))):
+            i += 1  # "30x pills", "x 10": a multiplier, not the start of a name
             continue
         best = lex.get(key)
         best_end = i

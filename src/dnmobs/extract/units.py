@@ -121,7 +121,7 @@ SUBUNIT = {"mBTC": ("BTC", 0.001), "sat": ("BTC", 1e-8)}
 CRYPTO = frozenset({"BTC", "XMR", "LTC", "ETH", "BCH", "ZEC", "DOGE", "DASH", "USDT", "USDC"})
 
 # After a price: it is not the item's price.
-SHIPPING_WORDS = frozenset({"shipping", "ship", "shipped", "post", "postage", "delivery", "deliver", "s&h",
+SHIPPING_WORDS = frozenset({"shipping", "ship", "shipped", "shiping", "shippin", "shipin", "shippping", "post", "postage", "delivery", "deliver", "s&h",
                             "p&p", "versand", "porto", "envío", "envio", "доставка", "dostavka", "extra",
                             "bonus", "off", "discount", "rabatt", "korting", "скидка", "skidka", "min",
                             "minimum", "cashback", "credit", "deposit", "залог", "zalog", "зп", "zp",
