@@ -76,7 +76,7 @@ register(ExportSpec("listings", """
                count(*) AS n_observations, arg_max(obs_id, (crawl_date, source_id)) AS last_obs
         FROM observations GROUP BY listing_id
     )
-    SELECT l.market, l.listing_id, o.title, o.vendor, o.category, o.description,
+    SELECT l.market, l.listing_id, l.listing_key, o.title, o.vendor, o.category, o.description,
            coalesce(f.price_amount, o.price_amount) AS price_amount,
            coalesce(f.price_currency, o.price_currency) AS price_currency, f.price_usd,
            coalesce(f.ships_from, o.ships_from) AS ships_from, coalesce(f.ships_to, o.ships_to) AS ships_to,

@@ -98,6 +98,57 @@ CONTACT = pa.schema([
 SCHEMAS: dict[str, pa.Schema] = {"observations": OBSERVATION, "vendors": VENDOR, "messages": MESSAGE,
                                  "contacts": CONTACT}
 
+# --- saved pages (formats pages and warc; loaders/pages.py) ---
+
+PAGE = pa.schema([                   # one per page read: what it was, so error pages are counted
+    ("src", pa.int32()),
+    ("location", pa.string()),        # the page's site path ('/p/AbCdEf') or its WARC target URI
+    ("market", pa.string()),
+    ("crawl_date", pa.date32()),
+    ("page_type", pa.string()),       # product, vendor, category, error, other
+    ("error", pa.string()),           # for error pages: removed, login, captcha, ddos, empty, truncated, http-error
+    ("layout", pa.string()),          # the parser that read it: a market layout or 'generic'
+    ("confidence", pa.float64()),
+    ("listing_key", pa.string()),
+    ("usd_rate", pa.float64()),
+    ("charset", pa.string()),
+    ("truncated", pa.bool_()),
+    ("http_status", pa.int32()),
+    ("n_rows", pa.int32()),           # listing rows on a category or vendor page
+    ("n_feedback", pa.int32()),
+    ("sha256", pa.string()),          # of the page's bytes
+    ("size", pa.int64()),
+    ("raw", pa.string()),
+])
+
+LISTING_ROW = pa.schema([            # a listing as a row of a category or vendor page
+    *[f for f in OBSERVATION if f.name != "raw"],
+    ("page_type", pa.string()),       # category or vendor
+    ("position", pa.int32()),         # 0-based row on its page
+    ("raw", pa.string()),
+])
+
+FEEDBACK = pa.schema([
+    ("src", pa.int32()),
+    ("location", pa.string()),
+    ("market", pa.string()),
+    ("crawl_date", pa.date32()),
+    ("listing_key", pa.string()),     # the listing the feedback is about
+    ("item_title", pa.string()),      # as linked on vendor pages
+    ("vendor", pa.string()),
+    ("rating", pa.float64()),         # out of 5
+    ("rating_text", pa.string()),
+    ("text", pa.string()),
+    ("age_text", pa.string()),        # '3 days ago'
+    ("age_days", pa.int32()),
+    ("buyer", pa.string()),
+    ("buyer_band", pa.string()),      # the buyer's own rating and deal band, as shown
+    ("position", pa.int32()),
+    ("raw", pa.string()),
+])
+
+SCHEMAS.update({"pages": PAGE, "listing_rows": LISTING_ROW, "feedback": FEEDBACK})
+
 _SQL_TYPES = {pa.string(): "VARCHAR", pa.int32(): "INTEGER", pa.int64(): "BIGINT", pa.float64(): "DOUBLE",
               pa.date32(): "DATE", pa.bool_(): "BOOLEAN", pa.timestamp("us"): "TIMESTAMP"}
 

@@ -67,6 +67,7 @@ def layout_for(doc: Doc, name: str | None = None) -> ModuleType:
 def parse_doc(doc: Doc, layout: str | None = None) -> Parsed:
     parsed = layout_for(doc, layout).parse(doc)
     parsed.problems[:0] = doc.notes
+    parsed.charset, parsed.truncated = doc.charset, doc.truncated
     if doc.truncated and parsed.page_type != "error":
         parsed.problems.append(f"truncated HTML: the page ends after {doc.size} bytes without its closing "
                                "tags; fields after the cut are missing")

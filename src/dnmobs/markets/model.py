@@ -33,3 +33,5 @@ class Parsed:
     vendor: dict | None = None  # keys of records.VENDOR plus 'raw'
     feedback: list[dict] = field(default_factory=list)  # keys of records.FEEDBACK plus 'raw'
     problems: list[str] = field(default_factory=list)  # what was wrong with the page, for quarantine
+    charset: str | None = None  # what the page was read as
+    truncated: bool = False  # the page ends without its closing tags

@@ -70,6 +70,7 @@ BUILTIN = [
     "telegram_json",
     "telegram_html",
     "whatsapp_txt",
+    "pages",  # after telegram_html: both read HTML, and telegram_html knows its pages exactly
     "mapped",
 ]
 

@@ -69,4 +69,4 @@ def counts_by_src(con: duckdb.DuckDBPyConnection, table: str) -> Counter:
     return Counter(dict(con.execute(f"SELECT src, count(*) FROM {table} GROUP BY src").fetchall()))
 
 
-from dnmobs.ingest.loaders import messages, observations, vendors  # noqa: E402,F401  (registration)
+from dnmobs.ingest.loaders import messages, observations, pages, vendors  # noqa: E402,F401  (registration)
