@@ -146,8 +146,21 @@ def _choose_substance(f: _Found, evidence: bool, m: Mentions, tax: Taxonomy) -> 
             dmax = tax.substances[e.value].dose_max_mg
             if dose is not None and dmax and dose > 2 * dmax and not m.mass:
                 continue
+            if e.minor and e.form == "flower" and dose is not None and not m.mass:
+                continue  # "25 x Pine Apple 160mg" is a pill, not the strain
             return e, True
     return None, False
+
+
+def _family(toks: Tokens, tax: Taxonomy) -> tuple[str, str | None] | None:
+    """(class, substance or None) from a word ending that names a family ("...azolam", "...pinaca")."""
+    ends = tax.suffixes
+    for t, k in zip(toks.text, toks.kind, strict=True):
+        if k == WORD and len(t) > 5:
+            for suf, cls, sub in ends:
+                if t.endswith(suf) and len(t) >= len(suf) + 3:
+                    return cls, sub
+    return None
 
 
 # Ecstasy pills are named by their press ("Blue Punisher", "SS", "Orange Owls") and hold 80-350 mg.
@@ -261,6 +274,10 @@ def _quantities(toks: Tokens, m: Mentions, form: str | None, sub: str | None, ta
     flags: list[str] = []
     discrete_form = form in tax.discrete_forms
     masses = _distinct_masses(toks, m.mass)
+    # a unit word alone ("OZ Mazar") counts only when nothing else states the quantity ("Oz-Pressed 100 x 130mg")
+    alone = [x for x in masses if toks.text[x.start] == x.unit and x.unit in U.ALONE]
+    if alone and (len(alone) < len(masses) or m.count or m.dose or m.volume):
+        masses = [x for x in masses if x not in alone]
     counts = m.count
     doses = m.dose
     prices = [p for p in m.price if not p.per_unit]
@@ -418,6 +435,7 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
             flags.append("substance-from-description")
     sub = entry.value if entry is not None else None
     cls = tax.substances[sub].cls if sub else None
+    family = _family(toks, tax) if entry is None and not decisive else None
     category = None
     strong_cls = [c for c in f.classes if not c[1].weak] or (f.classes if evidence else [])
     if decisive and not (f.subs and quantity):
@@ -432,6 +450,9 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
     elif strong_cls:
         cls = min(strong_cls, key=lambda p: p[0])[1].value
         is_drug = True
+    elif family is not None:
+        is_drug, cls, sub = True, family[0], family[1]  # "flubrotizolam 5g": a benzodiazepine
+        flags.append("substance-from-word-ending")
     elif unknown:
         is_drug = None  # "custom listing for ..."
     elif f.weak_nondrug and not (quantity and not any(

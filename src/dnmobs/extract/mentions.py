@@ -123,6 +123,9 @@ def scan(toks: Tokens, skip: set[int]) -> Mentions:
             j += 1  # "240+ mg": at least 240 mg
         u = text[j] if j < n else ""
         uk = kind[j] if j < n else ""
+        if u in ("μ", "µ", "ε") and j + 1 < n and text[j + 1] == "g" and not space[j + 1]:
+            j += 1  # "150μg": the tokenizer cuts the Greek mu from the Latin g
+            u = "μg"
         if uk == WORD:
             got = _unit_word(u)
             if got is not None and not (u in ("p", "key", "keys") and space[j]):

@@ -60,6 +60,7 @@ class Taxonomy:
     prefixes: frozenset[str] = frozenset()
     discrete_forms: frozenset[str] = frozenset()
     class_forms: dict[str, frozenset[str]] = field(default_factory=dict)
+    suffixes: tuple[tuple[str, str, str | None], ...] = ()  # (ending, class, substance or None)
     unknown_categories: frozenset[str] = frozenset()      # "custom listing": is_drug unknown
     weak_beats_quantity: frozenset[str] = frozenset()     # "1oz gold bar": a weak term beats a quantity
 
@@ -71,6 +72,11 @@ def compact(term: str) -> str:
     """The matching key of a term or of a run of tokens: NFKC, lower case, letters and digits only."""
     t = unicodedata.normalize("NFKC", term).lower().replace("ё", "е")
     return "".join(ch for ch in t if ch.isalnum())
+
+
+def _plural(term: str) -> str:
+    t, weak = _split_weak(term)
+    return term if t.endswith("s") else t + "s" + ("?" if weak else "")
 
 
 def _split_weak(term: str) -> tuple[str, bool]:
@@ -117,6 +123,11 @@ def load() -> Taxonomy:
     tax = Taxonomy(classes=classes, forms=forms, substances=subs, nondrug=raw["nondrug"])
     tax.discrete_forms = frozenset(f for f, d in forms.items() if d.get("discrete"))
     tax.class_forms = {c: frozenset(d.get("forms", [])) for c, d in classes.items()}
+    for suf, d in raw.get("suffixes", {}).items():
+        if d["class"] not in classes or (d.get("substance") and d["substance"] not in subs):
+            raise ValueError(f"suffix {suf}: unknown class or substance")
+    tax.suffixes = tuple(sorted(((suf, d["class"], d.get("substance")) for suf, d in raw.get("suffixes", {}).items()),
+                                key=lambda x: -len(x[0])))
     tax.unknown_categories = frozenset(c for c, d in raw["nondrug"].items() if d.get("unknown"))
     tax.weak_beats_quantity = frozenset(c for c, d in raw["nondrug"].items() if d.get("weak_beats_quantity"))
     _build_lexicon(tax)
@@ -173,13 +184,16 @@ def _build_lexicon(tax: Taxonomy) -> None:
         for brand, terms in s.brands.items():
             for term in terms:
                 add(term, lambda w, s=s, brand=brand: Entry(SUB, s.id, w, brand=brand))
+                if _split_weak(term)[0].isalpha() and " " not in term:  # "Adderalls", "Xanaxs"
+                    add(_plural(term), lambda w, s=s, brand=brand: Entry(SUB, s.id, True, brand=brand))
         for form, terms in s.form_terms.items():
             for term in terms:
                 add(term, lambda w, s=s, form=form: Entry(SUB, s.id, w, form=form, minor=form in s.minor_forms))
         for term in s.strains:
             add(term, lambda w, s=s: Entry(SUB, s.id, w, form="flower", minor=True))
         for term in s.presses:
-            add(term, lambda w, s=s: Entry(SUB, s.id, w, form="pill", minor=True))
+            for t in (term, _plural(term)):  # "Red Defqons", "Orange Owls"
+                add(t, lambda w, s=s: Entry(SUB, s.id, w, form="pill", minor=True))
     for cat, d in tax.nondrug.items():
         for term in d.get("terms", []):
             add(term, lambda w, cat=cat: Entry(NONDRUG, cat, w))

@@ -13,8 +13,11 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-# numbers (with decimal or thousands separators), letter runs, whitespace runs, any other character
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[^\W\d_]+|\s+|.", re.S)
+# numbers (with decimal or thousands separators), runs of ASCII letters, runs of other letters,
+# whitespace runs, any other character. ASCII and other letters are cut apart so that the debris of
+# a mangled encoding glued to a word ("MDMAäÖƒ") leaves the word whole; the term matcher joins
+# adjacent pieces back ("cocaïne" = coca|ï|ne).
+_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-zA-Z]+|[^\W\da-zA-Z_]+|\s+|.", re.S)
 
 MAX_TEXT = 4000  # characters of a title or description that are read; the rest is ignored
 
