@@ -305,6 +305,67 @@ def rates_import(
         err.print(f"{r.skipped:,} rows unreadable, {r.duplicates:,} repeated dates skipped", markup=False)
 
 
+@app.command("link")
+def link_vendors(
+    no_pgp: Annotated[bool, typer.Option("--no-pgp", help="Ignore PGP keys (as evidence and as training "
+                                                          "labels): link on handles, contacts, texts.")] = False,
+    threshold: Annotated[float, typer.Option("--threshold", min=0.0, max=1.0,
+                                             help="Match probability at which a pair without a shared key "
+                                                  "links.")] = 0.95,
+    json_out: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
+) -> None:
+    """Link vendor records into identities: a shared PGP key always links; other evidence through a model."""
+    from dnmobs.link.model import Options
+    from dnmobs.link.run import link as run
+
+    con = store()
+    report = run(con, Options(use_pgp=not no_pgp, threshold=threshold))
+    top = con.execute("""
+        SELECT i.label, i.n_members, i.score, i.key_linked, i.n_unkeyed_links,
+               string_agg(m.market || ':' || m.handle, ', ' ORDER BY m.market, m.handle)
+        FROM identities i JOIN identity_members m USING (identity_id) WHERE i.n_members > 1
+        GROUP BY ALL ORDER BY i.n_members DESC, i.label LIMIT 20
+    """).fetchall()
+    con.close()
+    if json_out:
+        emit_json(report.as_json())
+        return
+    out.print(f"{report.vendors:,} vendors -> {report.identities:,} identities "
+              f"({report.multi_member_identities:,} with several records): {report.key_links:,} links by shared "
+              f"PGP keys, {report.model_links:,} without a shared key; {report.seconds:.1f} s", markup=False)
+    out.print(f"weights: {report.training}", markup=False)
+    for label, n, sc, keyed, unkeyed, members in top:
+        basis = "key" if keyed else f"{unkeyed} link(s) without a shared key"
+        out.print(f"  {label}: {n} records, score {sc:.3f} ({basis}): {members}", markup=False)
+    for note in report.notes:
+        err.print(f"note: {note}", markup=False)
+
+
+vendors_app = typer.Typer(help="Vendors and their identities across markets.", no_args_is_help=True)
+app.add_typer(vendors_app, name="vendors")
+
+
+@vendors_app.command("show")
+def vendors_show(
+    name: Annotated[str, typer.Argument(help="Vendor handle (any case).")],
+    market: Annotated[str | None, typer.Option("--market", help="Only the vendor of this market.")] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """A vendor's identity: aliases, markets, first and last seen, keys, contacts, and the evidence."""
+    from dnmobs.link.show import describe
+    from dnmobs.link.show_text import render
+
+    con = store(read_only=True)
+    found = describe(con, name, market)
+    con.close()
+    if json_out:
+        emit_json(found)
+    else:
+        for item in found:
+            for line in render(item):
+                out.print(line, markup=False)
+
+
 def main() -> None:
     """Entry point: user mistakes are one line on stderr and a non-zero exit, never a traceback."""
     import duckdb

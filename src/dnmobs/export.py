@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 
 from dnmobs import DnmobsError
+from dnmobs.link.export import IDENTITIES_SQL
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,8 @@ register(ExportSpec("listings", """
     JOIN observations o ON o.obs_id = s.last_obs
     LEFT JOIN offers f ON f.obs_id = s.last_obs AND f.offer_index = 0
     """, date_col="last_seen", order="market, listing_id"))
+# One line per vendor identity (dnmobs link): members, score, evidence; every vendor in exactly one.
+register(ExportSpec("identities", IDENTITIES_SQL, market_col=None, date_col="last_seen", order="identity"))
 
 
 def export(con: duckdb.DuckDBPyConnection, table: str, out: Path, market: str | None = None,

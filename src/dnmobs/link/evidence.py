@@ -121,18 +121,21 @@ PROFILE = Comparison(
     "profile text: MinHash of word 3-shingles (PGP blocks cut out)",
 )
 
+RARE = "len(list_intersect(rare_titles_l, rare_titles_r))"
 TITLES = Comparison(
-    "titles", ("title_sig",), "title_sig_l IS NULL OR title_sig_r IS NULL",
+    "titles", ("title_sig", "rare_titles"), "title_sig_l IS NULL OR title_sig_r IS NULL",
     (
-        Level(f"{SIG_SIM.format(c='title_sig')} >= 0.5", "listing titles largely shared", "similar_titles",
-              0.15, 2e-4),
-        Level(f"{SIG_SIM.format(c='title_sig')} >= 0.3", "listing titles often shared", "similar_titles",
-              0.2, 2e-3),
-        Level(f"{SIG_SIM.format(c='title_sig')} >= 0.15", "listing titles sometimes shared", "similar_titles",
-              0.25, 2e-2),
-        _else("different listing titles", 0.4, 0.98),
+        Level(f"{RARE} >= 3", "3 or more rare listing titles copied word for word", "similar_titles", 0.3, 3e-5),
+        Level(f"{RARE} >= 1 AND {SIG_SIM.format(c='title_sig')} >= 0.3",
+              "a rare listing title copied, and title words often shared", "similar_titles", 0.2, 2e-5),
+        Level(f"{RARE} >= 1", "a rare listing title copied word for word", "similar_titles", 0.15, 1.5e-4),
+        Level(f"{SIG_SIM.format(c='title_sig')} >= 0.5", "listing title words largely shared", "similar_titles",
+              0.05, 2e-4),
+        Level(f"{SIG_SIM.format(c='title_sig')} >= 0.3", "listing title words often shared", "similar_titles",
+              0.05, 2e-3),
+        _else("different listing titles", 0.25, 0.998),
     ),
-    "listing-title words (rare ones): MinHash Jaccard",
+    "listing titles: rare titles copied word for word, and the MinHash Jaccard of rare title words",
 )
 
 SHIPS = Comparison(

@@ -8,6 +8,7 @@ so the model treats it as missing rather than as disagreement):
   contacts                                'kind:value' of every contact handle (contacts table + extracted)
   fprs, subkeys, key_emails               primary and subkey fingerprints, user-id emails (PGP mode only)
   title_sig, title_bands, n_titles        MinHash of the listing-title words, its LSH band keys
+  rare_titles                             hashes of the vendor's exact titles that 2-3 vendors use (copies)
   profile_sig, profile_bands              MinHash of the profile text's word 3-shingles (keys cut out)
   ships                                   where the listings ship from (normalised, most common first)
   mix                                     product mix: categories (two levels) and extracted substances
@@ -38,6 +39,7 @@ TITLE_BANDS = (21, 3)  # bands x rows: pairs with title Jaccard 0.4 become candi
 PROFILE_BANDS = (16, 4)  # stricter: a copied profile shares most shingles
 COMMON_TOKEN_SHARE = 0.05  # title words used by more than this share of vendors carry no identity ('1g', 'mdma')
 MIN_TITLE_WORDS = 3
+RARE_TITLE_MAX_VENDORS = 3  # an exact title shared by at most this many vendors is a copied one
 _TOKEN = r"[a-z]+|[0-9]+(?:[.,][0-9]+)?"
 _WORD = r"[a-z0-9]+"
 _PGP_BLOCK = r"(?is)-{2,}\s*begin\s*pgp.*?-{2,}\s*end\s*pgp[^-]*-{2,}"
@@ -76,6 +78,7 @@ def build(con: duckdb.DuckDBPyConnection, use_pgp: bool) -> FeatureStats:
                h.h_norm, h.h_skel, h.h_stem, h.h_words,
                c.contacts, k.fprs, k.subkeys, k.key_emails, k.key_label,
                t.title_sig, t.title_bands, t.n_titles,
+               CASE WHEN t.title_sig IS NOT NULL THEN coalesce(rt.rare_titles, []::UBIGINT[]) END AS rare_titles,
                p.profile_sig, p.profile_bands,
                sm.ships, sm.mix,
                coalesce(lv.first_seen, ob.first_seen) AS first_seen,
@@ -85,6 +88,7 @@ def build(con: duckdb.DuckDBPyConnection, use_pgp: bool) -> FeatureStats:
         LEFT JOIN _lc c USING (vendor_id)
         LEFT JOIN _lk k USING (vendor_id)
         LEFT JOIN _lt t USING (vendor_id)
+        LEFT JOIN _lrt rt USING (vendor_id)
         LEFT JOIN _lp p USING (vendor_id)
         LEFT JOIN _lsm sm USING (vendor_id)
         LEFT JOIN _lob ob USING (vendor_id)
@@ -92,7 +96,7 @@ def build(con: duckdb.DuckDBPyConnection, use_pgp: bool) -> FeatureStats:
     row = con.execute("""SELECT count(fprs), count(contacts), count(title_sig), count(profile_sig)
                          FROM _link_input""").fetchall()[0]
     stats.with_keys, stats.with_contacts, stats.with_titles, stats.with_profiles = row
-    for t in ("_lv", "_lh", "_lc", "_lk", "_lt", "_lp", "_lsm", "_lob", "_lobs"):
+    for t in ("_lv", "_lh", "_lc", "_lk", "_lt", "_lrt", "_lp", "_lsm", "_lob", "_lobs"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return stats
 
@@ -213,15 +217,18 @@ def key_components(pairs: list[tuple[str, str]]) -> dict[str, str]:
 
 
 def _observations(con: duckdb.DuckDBPyConnection) -> None:
-    # listings are tied to vendors by market and handle, case-insensitively (as vendor ids are made)
+    # listings are tied to vendors by market and handle, case-insensitively (as vendor ids are made);
+    # one row per listing: its title, where it ships from, its category, when it was seen
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lobs AS
-        SELECT lv.vendor_id, o.listing_id, o.title, o.ships_from, o.category, o.crawl_date
+        SELECT lv.vendor_id, o.listing_id, any_value(o.title) AS title, mode(o.ships_from) AS ships_from,
+               any_value(o.category) AS category, min(o.crawl_date) AS first_seen, max(o.crawl_date) AS last_seen
         FROM observations o JOIN _lv lv ON o.market = lv.market AND lower(trim(o.vendor)) = lower(lv.handle)
+        GROUP BY lv.vendor_id, o.listing_id
     """)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _lob AS
-        SELECT vendor_id, min(crawl_date) AS first_seen, max(crawl_date) AS last_seen FROM _lobs GROUP BY vendor_id
+        SELECT vendor_id, min(first_seen) AS first_seen, max(last_seen) AS last_seen FROM _lobs GROUP BY vendor_id
     """)
 
 
@@ -243,6 +250,16 @@ def _titles(con: duckdb.DuckDBPyConnection) -> None:
     n_titles = dict(con.execute("SELECT vendor_id, count(DISTINCT title) FROM _lobs GROUP BY 1").fetchall())
     con.execute("DROP TABLE IF EXISTS _ltok")
     _signatures(con, "_lt", "title", rows, TITLE_BANDS, extra={"n_titles": n_titles})
+    # titles copied word for word that few vendors use: sister accounts paste their listings
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lrt AS
+        WITH nt AS (SELECT DISTINCT vendor_id, trim(regexp_replace(lower(title), '[^a-z0-9%]+', ' ', 'g')) AS t
+                    FROM _lobs WHERE title IS NOT NULL),
+             df AS (SELECT t, count(*) AS n FROM nt GROUP BY t)
+        SELECT vendor_id, coalesce(list(hash(t)) FILTER (WHERE n BETWEEN 2 AND {RARE_TITLE_MAX_VENDORS}),
+                                   []::UBIGINT[]) AS rare_titles
+        FROM nt JOIN df USING (t) GROUP BY vendor_id
+    """)
 
 
 def _profiles(con: duckdb.DuckDBPyConnection) -> None:
@@ -315,14 +332,14 @@ def _ships_and_mix(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP TABLE _lsm AS
         WITH sf AS (
             SELECT vendor_id, regexp_replace(lower(ships_from), '[^a-z]', '', 'g') AS s, count(*) AS n
-            FROM (SELECT DISTINCT vendor_id, listing_id, ships_from FROM _lobs WHERE ships_from IS NOT NULL)
+            FROM _lobs WHERE ships_from IS NOT NULL
             GROUP BY ALL
         ), ships AS (
             SELECT vendor_id, list(s ORDER BY n DESC, s)[1:3] AS ships FROM sf WHERE s <> '' GROUP BY vendor_id
         ), mix AS (
             SELECT vendor_id, list(DISTINCT m ORDER BY m) AS mix FROM (
                 SELECT vendor_id, lower(array_to_string(string_split(category, '/')[1:2], '/')) AS m
-                FROM (SELECT DISTINCT vendor_id, listing_id, category FROM _lobs WHERE category IS NOT NULL)
+                FROM _lobs WHERE category IS NOT NULL
                 {substances}
             ) GROUP BY vendor_id
         )

@@ -27,7 +27,7 @@ from dnmobs.link import evidence as ev
 log = logging.getLogger(__name__)
 
 SCALAR_BLOCKS = ("h_skel", "h_stem", "h_words")
-ARRAY_BLOCKS = ("contacts", "title_bands", "profile_bands")
+ARRAY_BLOCKS = ("contacts", "title_bands", "profile_bands", "rare_titles")
 PGP_ARRAY_BLOCKS = ("fprs", "subkeys", "key_emails")
 # Without labels, the expected number of other records of the same vendor per record (cross-market
 # moves, sister accounts); it sets the prior odds that two random vendors are one (see _prior).
