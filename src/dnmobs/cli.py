@@ -355,9 +355,11 @@ def vendors_show(
     from dnmobs.link.show import describe
     from dnmobs.link.show_text import render
 
-    con = store(read_only=True)
-    found = describe(con, name, market)
-    con.close()
+    con = store()
+    try:
+        found = describe(con, name, market)
+    finally:
+        con.close()
     if json_out:
         emit_json(found)
     else:

@@ -21,6 +21,9 @@ from dnmobs.link import features, keys
 from dnmobs.link.model import Options, Scores, score
 
 MAX_EVIDENCE_PER_IDENTITY = 500
+# VETO: two vendors who both show keys, none shared, are not linked on names and texts alone, however alike:
+# handles and profiles are what an impersonator copies, the key is what he cannot. Only a shared contact
+# handle (or a shared subkey or user-id email, levels above 'different keys') overrides the keys.
 
 
 @dataclass
@@ -56,7 +59,7 @@ class Edge:
 class Prepared:
     """Everything a linkage needs before a threshold is chosen: scored pairs and key links."""
 
-    vendors: list[tuple]  # (vendor_id, market, handle, first_seen, last_seen, n_snapshots)
+    vendors: list[tuple]  # (vendor_id, market, handle, first_seen, last_seen, n_snapshots, fingerprints)
     key_edges: list[Edge]
     scores: Scores
     key_stats: keys.KeyRefresh | None
@@ -70,7 +73,7 @@ def prepare(con: duckdb.DuckDBPyConnection, opts: Options) -> Prepared:
         scores = score(con, opts)
         kedges = key_edges(con) if opts.use_pgp else []
         vendors = con.execute("""
-            SELECT i.unique_id, i.market, i.handle, i.first_seen, i.last_seen, coalesce(s.n, 0)
+            SELECT i.unique_id, i.market, i.handle, i.first_seen, i.last_seen, coalesce(s.n, 0), i.fprs
             FROM _link_input i LEFT JOIN (SELECT vendor_id, count(*) AS n FROM vendor_snapshots GROUP BY 1) s
             ON s.vendor_id = i.unique_id
         """).fetchall()
@@ -126,9 +129,12 @@ def model_edges(scores: Scores, threshold: float) -> list[Edge]:
     levels = _gamma_levels(scores.model)
     out = []
     for r in rows:
-        if r.get("gamma_pgp") is not None and levels["pgp"].get(r["gamma_pgp"], (None, None))[1] is not None \
-                and levels["pgp"][r["gamma_pgp"]][1].kind == "same_primary_fingerprint":
+        kinds = {comp: levels[comp][r[f"gamma_{comp}"]][1].kind for comp in levels
+                 if r.get(f"gamma_{comp}") is not None and r[f"gamma_{comp}"] in levels[comp]}
+        if kinds.get("pgp") == "same_primary_fingerprint":
             continue  # linked by the key already
+        if kinds.get("pgp") == "different_keys" and kinds.get("contact") != "same_contact":
+            continue  # see VETO
         found = []
         for comp_name, by_gamma in levels.items():
             g = r.get(f"gamma_{comp_name}")
@@ -168,8 +174,14 @@ class Cluster:
 
 def resolve(vendors: list[tuple], edges: list[Edge]) -> list[Cluster]:
     """Connected components, built strongest edge first (Kruskal), so each cluster's score is the weakest
-    edge its strongest spanning tree needs; key edges (p = 1) come first."""
+    edge its strongest spanning tree needs; key edges (p = 1) come first.
+
+    Keys constrain the components: a model edge never joins two groups that both hold keys and share none
+    (the VETO at group level: otherwise two vendors with different keys could be chained together through
+    an unkeyed look-alike), unless the edge itself rests on a shared contact handle.
+    """
     parent = {v[0]: v[0] for v in vendors}
+    keys: dict[str, frozenset] = {v[0]: frozenset(v[6] or ()) for v in vendors if len(v) > 6 and v[6]}
 
     def find(x: str) -> str:
         root = x
@@ -188,7 +200,13 @@ def resolve(vendors: list[tuple], edges: list[Edge]) -> list[Cluster]:
         if ra == rb:
             extra.append(e)
             continue
-        parent[max(ra, rb)] = min(ra, rb)
+        ka, kb = keys.get(ra), keys.get(rb)
+        if e.basis == "model" and ka and kb and not ka & kb and not any(k == "same_contact" for k, _, _ in e.evidence):
+            continue
+        root, other = min(ra, rb), max(ra, rb)
+        parent[other] = root
+        if ka or kb:
+            keys[root] = (ka or frozenset()) | (kb or frozenset())
         tree.append(e)
     groups: dict[str, list[str]] = defaultdict(list)
     for v in parent:
