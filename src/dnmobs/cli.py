@@ -83,6 +83,13 @@ def ingest(
     = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print a JSON summary.")] = False,
     no_extract: Annotated[bool, typer.Option("--no-extract", help="Skip extraction of offers.")] = False,
+    engine: Annotated[str, typer.Option("--engine", help="local, or dask: parse saved pages and WARC on Dask "
+                                           "(a LocalCluster, or --scheduler).")] = "local",
+    workers: Annotated[int, typer.Option("--workers", min=1, help="Worker processes of the local Dask "
+                                            "cluster.")] = 2,
+    scheduler: Annotated[str | None, typer.Option("--scheduler", help="Address of an existing Dask scheduler "
+                                                     "(tcp://host:8786); workers must see the input paths.")]
+    = None,
 ) -> None:
     """Read scrapes, archives and datasets into the store."""
     from dnmobs.ingest import Options
@@ -90,7 +97,7 @@ def ingest(
     from dnmobs.ingest.progress import IngestProgress
 
     opts = Options(format=format, market=market, crawl_date=parse_date(crawl_date, "--crawl-date"),
-                   mapping=mapping, extract=not no_extract)
+                   mapping=mapping, extract=not no_extract, engine=engine, workers=workers, scheduler=scheduler)
     con = store()
     with IngestProgress(paths, enabled=show_progress(json_out), console=err) as progress:
         report = run(con, paths, opts, progress=progress.update)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from types import ModuleType
@@ -76,6 +76,10 @@ class Options:
     mapping: Path | None = None
     limits: Limits = Limits()  # noqa: RUF009 (frozen, so sharing the default is safe)
     extract: bool = True
+    engine: str = "local"  # 'dask': pages and WARC parsed on Dask ahead of loading (dask_engine)
+    workers: int | None = None  # LocalCluster processes for the dask engine
+    scheduler: str | None = None  # address of an existing Dask scheduler
+    read_options: tuple = ()  # (name, value) pairs handed to format readers as ctx.options
 
 
 Progress = Callable[[SourceReport, int], None]  # (a source's report, its size in bytes)
@@ -85,6 +89,14 @@ def ingest(con: duckdb.DuckDBPyConnection, paths: list[str], opts: Options = Opt
            progress: Progress | None = None) -> IngestReport:
     if opts.mapping is not None and not Path(opts.mapping).is_file():
         raise DnmobsError(f"mapping file {opts.mapping} not found")
+    if opts.engine not in ("local", "dask"):
+        raise DnmobsError(f"unknown engine {opts.engine!r}: use local or dask")
+    if opts.engine == "dask":  # parse on Dask ahead; this same path loads what it parsed
+        from dnmobs.ingest.dask_engine import parse_ahead
+
+        with parse_ahead(paths, opts) as prepared:
+            return ingest(con, paths, replace(opts, engine="local", read_options=(("prepared", prepared),)),
+                          progress)
     forced = formats.get(opts.format) if opts.format else None
     report = IngestReport()
 
@@ -233,7 +245,8 @@ def _load_chunk(con, srcs: list[SourceFile], fmt: ModuleType, opts: Options,
                 " d1 DATE, d2 DATE, d3 DATE)")
     con.executemany("INSERT INTO _fb VALUES (?, ?, ?, ?, ?, ?)",
                     [[i, ids[i], market, s.name_date, s.path_date, opts.crawl_date] for i, s in enumerate(srcs)])
-    ctx = formats.ReadContext(con, market=opts.market, crawl_date=opts.crawl_date, mapping=opts.mapping)
+    ctx = formats.ReadContext(con, market=opts.market, crawl_date=opts.crawl_date, mapping=opts.mapping,
+                              options=dict(opts.read_options))
     chunk = Chunk(fmt.MARKET_KIND)
     batches: Iterator[Batch] = fmt.read(srcs, ctx)
     failed: str | None = None

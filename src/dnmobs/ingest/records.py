@@ -123,7 +123,7 @@ PAGE = pa.schema([                   # one per page read: what it was, so error 
 
 LISTING_ROW = pa.schema([            # a listing as a row of a category or vendor page
     *[f for f in OBSERVATION if f.name != "raw"],
-    ("page_type", pa.string()),       # category or vendor
+    ("page_type", pa.string()),       # category, vendor or grid
     ("position", pa.int32()),         # 0-based row on its page
     ("raw", pa.string()),
 ])

@@ -44,6 +44,8 @@ PRODUCT = Selectors({  # under "product"
 }, many=("feedback",))
 PRODUCT_IMAGE = 'img[src*="/liabilities/p/"]'  # the listing id when there is no buy button
 LIST_ROWS = "tr.products-list-item"  # listing rows of category and vendor pages
+GRID_CELLS = ".product-index-floater"  # featured listings on the front page and top categories
+GRID_CELL = {"caption": ".product-index-floater-caption a", "price": ".product-index-floater-price"}
 VENDOR = Selectors({  # under "#middlestuff"
     "handle": "strong",
     "ratings": "span.gen-user-ratings",
@@ -77,7 +79,9 @@ def parse(doc: Doc) -> Parsed:
     if page["front"] is not None:
         if _is_product_path(doc):
             return _page(model.ERROR, rate, error=model.REMOVED, listing_key=_path_key(doc))
-        return _page(model.OTHER, rate)
+        # the front page and top-level categories show a grid of featured listings
+        page_type = model.CATEGORY if "cat" in doc.segments[:-1] else model.OTHER
+        return _page(page_type, rate, rows=_grid_rows(page["front"], rate, breadcrumb(page["crumbs"])))
     err = errors.classify(doc)
     if err:
         return _page(model.ERROR, rate, error=err, listing_key=_path_key(doc))
@@ -300,6 +304,25 @@ def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, 
                      "price_text": price_text, "price_amount": amount, "price_currency": currency,
                      "usd_rate": rate, "vendor": seller, "category": category, "ships_from": ships_from,
                      "ships_to": ships_to, "rating": band_rating, "counters_text": band, "raw": raw})
+    return rows
+
+
+def _grid_rows(grid: LexborNode, rate: float | None, category: str | None) -> list[dict]:
+    """Featured listings of a grid: id, title and price only (no vendor): kept as links, never
+    taken for observations."""
+    rows = []
+    for pos, cell in enumerate(grid.css(GRID_CELLS)):
+        caption = cell.css_first(GRID_CELL["caption"])
+        key = fields.last_segment(caption.attributes.get("href"), "p") if caption is not None else None
+        if key is None:
+            continue
+        price_text = text_of(cell.css_first(GRID_CELL["price"]))
+        amount, currency = fields.price(price_text)
+        title = text_of(caption)
+        raw = {"listing_key": key, "title": title, "price_text": price_text, "usd_rate": rate, "category": category}
+        rows.append({"position": pos, "listing_key": key, "title": title, "price_text": price_text,
+                     "price_amount": amount, "price_currency": currency, "usd_rate": rate, "category": category,
+                     "page_type": "grid", "raw": raw})
     return rows
 
 

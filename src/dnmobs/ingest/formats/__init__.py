@@ -6,6 +6,9 @@ A format module defines:
     MARKET: str | None          the market its data comes from, when fixed (e.g. 'agora')
     MARKET_KIND: str            'darknet', 'messenger' or 'unknown'
     CHUNK: int                  optional: how many sources one read() may take (default 1)
+    sniff_bytes(head: bytes, name: str) -> bool
+                                optional: recognises a format by its magic bytes, before the
+                                binary-content check (WARC files hold binary records)
     sniff(head: str, name: str) -> bool
                                 True when the decoded head of a file (and its name) is this format
     read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]
@@ -60,6 +63,7 @@ def chunk_size(fmt: ModuleType) -> int:
 
 # Detection tries formats in this order: specific layouts before generic ones.
 BUILTIN = [
+    "warc",  # first: its records may be binary, and it is known by its magic bytes (sniff_bytes)
     "agora_ada",
     "agora_ada_vendors",
     "agora_mozzarella",
@@ -132,6 +136,10 @@ def looks_binary(head: bytes) -> bool:
 
 def detect(src: SourceFile) -> ModuleType | None:
     head = src.head()
+    for mod in registry().values():  # formats known by magic bytes, binary content or not
+        sniff_bytes = getattr(mod, "sniff_bytes", None)
+        if sniff_bytes is not None and sniff_bytes(head, src.name):
+            return mod
     if looks_binary(head):
         return None
     text = decode_head(head)

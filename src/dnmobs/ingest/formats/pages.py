@@ -151,8 +151,9 @@ def records_of(parsed: Parsed, data: bytes, meta: PageMeta) -> Block:
                            for f in parsed.feedback]
     if parsed.rows:
         page_type = parsed.page_type
-        rec["listing_rows"] = [{**r, **base, "location": f"{loc} row {r['position'] + 1}", "page_type": page_type,
-                                "raw": _json(r["raw"])} for r in parsed.rows]
+        rec["listing_rows"] = [{**r, **base, "location": f"{loc} row {r['position'] + 1}",
+                                "page_type": r.get("page_type", page_type), "raw": _json(r["raw"])}
+                               for r in parsed.rows]
     page = {**base, "location": loc, "page_type": parsed.page_type, "error": parsed.error, "layout": parsed.layout,
             "confidence": parsed.confidence, "listing_key": parsed.listing_key, "usd_rate": parsed.usd_rate,
             "charset": parsed.charset, "truncated": parsed.truncated, "http_status": meta.http_status,
@@ -168,18 +169,28 @@ def records_of(parsed: Parsed, data: bytes, meta: PageMeta) -> Block:
     return Block(rec, notes)
 
 
-def batches(blocks: Iterable[tuple[int, Block]]) -> Iterator[Batch]:
-    """All blocks of a chunk as one batch per record kind, in KINDS order; the notes ride on the last."""
+def batches(blocks: Iterable[tuple[int, Block]], pages_per_batch: int | None = None) -> Iterator[Batch]:
+    """Blocks as one batch per record kind, in KINDS order, for every ``pages_per_batch`` blocks (all
+    of them when None); each group's notes ride on its last batch."""
     rows: dict[str, list[dict]] = {k: [] for k in KINDS}
     notes: list[Note] = []
+    n = 0
     for i, block in blocks:
         for kind, recs in block.records.items():
             for r in recs:
                 r["src"] = i
             rows[kind].extend(recs)
         notes.extend(Note(n.location, n.reason, n.raw, i) for n in block.notes)
+        n += 1
+        if pages_per_batch and n >= pages_per_batch:
+            yield from _flush(rows, notes)
+            rows, notes, n = {k: [] for k in KINDS}, [], 0
+    if n or notes:
+        yield from _flush(rows, notes)
+
+
+def _flush(rows: dict[str, list[dict]], notes: list[Note]) -> Iterator[Batch]:
     for kind in KINDS:
         if rows[kind] or kind == KINDS[-1]:
             table = from_rows(rows[kind], SCHEMAS[kind]) if rows[kind] else None
             yield Batch(kind, table=table, quarantine=notes if kind == KINDS[-1] else [])
-

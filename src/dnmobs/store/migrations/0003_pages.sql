@@ -26,7 +26,7 @@ CREATE TABLE pages (
 
 -- Listings as rows of category and vendor pages. A category row becomes the listing's observation
 -- of that crawl only when no product page of the listing was read for the crawl (a product page
--- shows more); it is replaced when one arrives later. Vendor-page rows are kept as links only.
+-- shows more); it is replaced when one arrives later. Vendor-page and grid rows are kept as links only.
 CREATE TABLE listing_rows (
     row_id         VARCHAR NOT NULL,  -- digest of the row as read and where: a row seen twice is one row
     listing_id     VARCHAR NOT NULL,  -- as in listings
@@ -34,7 +34,7 @@ CREATE TABLE listing_rows (
     market         VARCHAR NOT NULL,
     crawl_date     DATE NOT NULL,
     location       VARCHAR,           -- '<page location> row 3'
-    page_type      VARCHAR NOT NULL,  -- category or vendor
+    page_type      VARCHAR NOT NULL,  -- category, vendor, or grid (featured listings: id, title, price)
     position       INTEGER,
     listing_key    VARCHAR,
     title          VARCHAR,
