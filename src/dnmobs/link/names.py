@@ -71,19 +71,25 @@ def split_words(text: str) -> list[str]:
 
 
 def _stem(words: list[str]) -> str:
-    ws = list(words)
-    # trailing digits are decoration more often than name ('bestman365', 'acapulcogold420'), before folding
-    if ws:
+    ws = [w for w in words if w]
+    changed = True
+    while changed and ws:
+        changed = False
+        # whole affix words at either end ('the', 'real', 'shop', 'nl', 'v2')
+        if len(ws) > 1 and ws[0] in AFFIXES_BEFORE and len("".join(ws[1:])) >= MIN_STEM:
+            ws.pop(0)
+            changed = True
+        if len(ws) > 1 and ws[-1] in AFFIXES_AFTER and len("".join(ws[:-1])) >= MIN_STEM:
+            ws.pop()
+            changed = True
+        # trailing digits are decoration more often than name ('bestman365', 'acapulcogold420')
         last = ws[-1].rstrip("0123456789")
-        if len("".join(ws[:-1]) + last) >= MIN_STEM:
-            ws[-1] = last
-            if not last:
+        if last != ws[-1] and len("".join(ws[:-1]) + last) >= MIN_STEM:
+            if last:
+                ws[-1] = last
+            else:
                 ws.pop()
-    # whole affix words at either end
-    while len(ws) > 1 and ws[0] in AFFIXES_BEFORE and len("".join(ws[1:])) >= MIN_STEM:
-        ws.pop(0)
-    while len(ws) > 1 and ws[-1] in AFFIXES_AFTER and len("".join(ws[:-1])) >= MIN_STEM:
-        ws.pop()
+            changed = True
     stem = "".join(ws).translate(_LEET)
     # affixes glued on
     changed = True
