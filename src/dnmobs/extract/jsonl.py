@@ -10,6 +10,9 @@ when the text offers several quantities), then extra fields that may grow.
 
 from __future__ import annotations
 
+import itertools
+import multiprocessing
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -17,12 +20,14 @@ from typing import BinaryIO
 
 import orjson
 
-from dnmobs.extract.listing import parse_listing
+from dnmobs.extract.listing import listing_values
+from dnmobs.extract.offer import OFFER_FIELDS, SUB_FIELDS
 
+# The contract fields come first in OFFER_FIELDS (see offer.Offer); "offers" closes each object.
 CONTRACT = ("is_drug", "substance", "substance_class", "form", "grams", "units", "unit_dose_mg", "purity_pct",
-            "price_amount", "price_currency", "price_usd", "usd_per_gram", "ships_from", "ships_to", "offers")
-EXTRA = ("brand", "category", "volume_ml", "usd_per_pure_gram", "usd_per_unit", "price_usd_source", "price_note",
-         "flags")
+            "price_amount", "price_currency", "price_usd", "usd_per_gram", "ships_from", "ships_to")
+assert OFFER_FIELDS[:len(CONTRACT)] == CONTRACT
+_KEYS = ("id", *OFFER_FIELDS)
 
 
 @dataclass
@@ -63,28 +68,21 @@ def _one(line: bytes, rates) -> tuple[bytes, bool]:
             day = date.fromisoformat(day[:10]) if len(day) >= 10 and day[4] == "-" else date.fromisoformat(day)
         except ValueError:
             return _error(ident, f"date must be YYYY-MM-DD, not {day[:40]!r}"), False
-    offer = parse_listing(title, desc, price, day, market, rates=rates)
-    out = {"id": ident}
-    for k in CONTRACT:
-        out[k] = getattr(offer, k)
-    if len(offer.offers) > 1:
-        out["offers"] = [o.as_dict() for o in offer.offers]
-    else:
-        out["offers"] = None
-    for k in EXTRA:
-        out[k] = getattr(offer, k)
+    values, subs = listing_values(title, desc, price, day, market, rates=rates)
+    out = dict(zip(_KEYS, (ident, *values), strict=False))
+    out["offers"] = [dict(zip(SUB_FIELDS, v, strict=True)) for v in subs] if subs else None
     return orjson.dumps(out), True
 
 
-def run(lines: Iterable[bytes], out: BinaryIO, rates=()) -> RunReport:
-    rep = RunReport()
-    buf: list[bytes] = []
-    for line in lines:
+def _convert(chunk: list[bytes], rates) -> tuple[bytes, int, int]:
+    """(output lines, lines, errors) of a chunk of input lines."""
+    outs: list[bytes] = []
+    errors = 0
+    for line in chunk:
         if line.endswith(b"\n"):
             line = line[:-1]
         if line.endswith(b"\r"):
             line = line[:-1]
-        rep.lines += 1
         if not line.strip():
             data, ok = _error(None, "empty line"), False
         else:
@@ -92,12 +90,61 @@ def run(lines: Iterable[bytes], out: BinaryIO, rates=()) -> RunReport:
                 data, ok = _one(line, rates)
             except RecursionError:
                 data, ok = _error(None, "input nested too deeply"), False
-        if not ok:
-            rep.errors += 1
-        buf.append(data)
-        if len(buf) >= 512:
-            out.write(b"\n".join(buf) + b"\n")
-            buf.clear()
+        errors += not ok
+        outs.append(data)
+    return b"\n".join(outs) + b"\n" if outs else b"", len(chunk), errors
+
+
+_WORKER_RATES = ()
+
+
+def _worker_init(rates) -> None:
+    global _WORKER_RATES
+    _WORKER_RATES = rates
+    from dnmobs.extract.taxonomy import load
+
+    load()
+
+
+def _worker(chunk: list[bytes]) -> tuple[bytes, int, int]:
+    return _convert(chunk, _WORKER_RATES)
+
+
+def _chunks(lines: Iterable[bytes], size: int):
+    buf: list[bytes] = []
+    for line in lines:
+        buf.append(line)
+        if len(buf) >= size:
+            yield buf
+            buf = []
     if buf:
-        out.write(b"\n".join(buf) + b"\n")
+        yield buf
+
+
+CHUNK = 2000
+
+
+def run(lines: Iterable[bytes], out: BinaryIO, rates=(), workers: int | None = None) -> RunReport:
+    """Convert JSON Lines. Large inputs are spread over worker processes (order is kept); a small
+    input, or ``workers=1``, is done in this process."""
+    rep = RunReport()
+    chunks = _chunks(lines, CHUNK)
+    first = next(chunks, None)
+    if first is None:
+        return rep
+    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    if n_workers <= 1 or len(first) < CHUNK:
+        for chunk in itertools.chain([first], chunks):
+            data, k, e = _convert(chunk, rates)
+            out.write(data)
+            rep.lines += k
+            rep.errors += e
+        return rep
+    # forkserver: workers start clean (no inherited threads or open stores) and load the taxonomy once
+    ctx = multiprocessing.get_context("forkserver")
+    with ctx.Pool(n_workers, initializer=_worker_init, initargs=(tuple(rates),)) as pool:
+        for data, k, e in pool.imap(_worker, itertools.chain([first], chunks), chunksize=1):
+            out.write(data)
+            rep.lines += k
+            rep.errors += e
     return rep

@@ -7,17 +7,17 @@ the displayed price, the date and the rates, and is cheap arithmetic on top.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import pairwise
+from typing import NamedTuple
 
 from dnmobs.extract import units as U
 from dnmobs.extract.mentions import Mention, Mentions, scan
 from dnmobs.extract.offer import Offer, SubOffer
 from dnmobs.extract.places import field_codes, title_places
 from dnmobs.extract.price import derived, market_currency, parse_displayed, price_flags, to_usd
-from dnmobs.extract.taxonomy import CLASS, FORM, NONDRUG, SUB, Taxonomy, load
+from dnmobs.extract.taxonomy import CLASS, FORM, NONDRUG, SUB, Entry, Taxonomy, load
 from dnmobs.extract.terms import Match, find_terms
 from dnmobs.extract.text import NUM, WORD, Tokens, normalize, tokenize
 
@@ -47,8 +47,7 @@ _LIST_SEP = frozenset({"/", "|", ",", ";", "or", "oder", "ou", "o", "или", "-
 _DISCRETE_FALLBACK_MAX_MG = 250.0  # a "dose" above this, with no count or pill word, is a mass
 
 
-@dataclass(frozen=True, slots=True)
-class Qty:
+class Qty(NamedTuple):
     grams: float | None = None
     units: float | None = None
     dose_mg: float | None = None
@@ -57,9 +56,8 @@ class Qty:
     price_currency: str | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class TextFacts:
-    """Everything that depends only on the text of a listing."""
+class TextFacts(NamedTuple):
+    """Everything that depends only on the text of a listing (immutable, cheap to build)."""
 
     is_drug: bool | None
     substance: str | None
@@ -81,18 +79,22 @@ _NOTHING = TextFacts(None, None, None, None, None, None, None, (), None, None, (
 
 # --- substance, form, category ---------------------------------------------------------------------
 
-@dataclass(slots=True)
 class _Found:
-    subs: list[tuple[int, object]]        # (token, Entry) strong substance terms
-    weak_subs: list[tuple[int, object]]
-    forms: list[tuple[int, object]]
-    classes: list[tuple[int, object]]
-    nondrug: list[tuple[int, object]]
-    weak_nondrug: list[tuple[int, object]]
+    """The terms found in a text, as (token position, Entry), by kind."""
+
+    __slots__ = ("classes", "forms", "nondrug", "subs", "weak_nondrug", "weak_subs")
+
+    def __init__(self) -> None:
+        self.subs: list[tuple[int, Entry]] = []       # strong substance terms
+        self.weak_subs: list[tuple[int, Entry]] = []
+        self.forms: list[tuple[int, Entry]] = []
+        self.classes: list[tuple[int, Entry]] = []
+        self.nondrug: list[tuple[int, Entry]] = []
+        self.weak_nondrug: list[tuple[int, Entry]] = []
 
 
 def _collect(matches: list[Match]) -> _Found:
-    f = _Found([], [], [], [], [], [])
+    f = _Found()
     for m in matches:
         for e in m.entries:
             k = e.kind
@@ -109,31 +111,30 @@ def _collect(matches: list[Match]) -> _Found:
 
 def _split_glued(toks: Tokens, tax: Taxonomy) -> None:
     """ "100gCocaine", "5grPure": a unit glued to the next word is cut off it."""
-    text, kind, space, raw = toks.text, toks.kind, toks.space, toks.raw
+    kind = toks.kind
+    if NUM not in kind:
+        return
     lex, prefixes = tax.lexicon, tax.prefixes
-    i = 1
-    while i < len(text):
-        w = text[i]
-        if kind[i] == WORD and kind[i - 1] == NUM and not space[i] and w not in lex and w not in prefixes \
-                and U.MASS.get(w) is None and w not in U.MILLIGRAM and w not in U.COUNT and w not in U.CODES:
-            for u in _GLUE_UNITS:
-                if w.startswith(u) and len(w) > len(u):
-                    rest = w[len(u):]
-                    r = raw[i]
-                    if rest in lex or (r[len(u)].isupper() and r[:len(u)].islower()):
-                        text[i:i + 1] = [u, rest]
-                        kind[i:i + 1] = [WORD, WORD]
-                        space[i:i + 1] = [False, False]
-                        toks.key[i:i + 1] = [u, rest]
-                        raw[i:i + 1] = [r[:len(u)], r[len(u):]]
-                        break
-        i += 1
+    # words glued to a number before them, that are neither units nor terms
+    cands = [i for i, (k, pk, sp, w) in enumerate(zip(kind[1:], kind, toks.space[1:], toks.text[1:], strict=False), 1)
+             if k == WORD and pk == NUM and not sp and w not in _KNOWN_AFTER_NUMBER]
+    for i in reversed(cands):  # right to left: a split shifts the tokens after i
+        w = toks.text[i]
+        if w in lex or w in prefixes:
+            continue
+        for u in _GLUE_UNITS:
+            if w.startswith(u) and len(w) > len(u):
+                r = toks.raw[i]
+                if w[len(u):] in lex or (r[len(u)].isupper() and r[:len(u)].islower()):
+                    toks.split(i, len(u))
+                    break
 
 
 _GLUE_UNITS = ("grams", "gram", "grs", "gr", "kg", "mg", "ml", "oz", "ug", "mcg", "pcs", "x", "g")
+_KNOWN_AFTER_NUMBER = frozenset({*U.MASS, *U.MILLIGRAM, *U.MILLILITRE, *U.COUNT, *U.CODES})
 
 
-def _choose_substance(f: _Found, evidence: bool, m: Mentions, tax: Taxonomy) -> tuple[object | None, bool]:
+def _choose_substance(f: _Found, evidence: bool, m: Mentions, tax: Taxonomy) -> tuple[Entry | None, bool]:
     """(the entry that names the substance, whether it was a weak term). The first strong name wins;
     strain, pill-press and generic form words ("seeds") only when no other substance is named. A weak
     term needs evidence of a drug offer, and no dose far above what one pill of it holds ("Fruit
@@ -155,8 +156,9 @@ def _choose_substance(f: _Found, evidence: bool, m: Mentions, tax: Taxonomy) -> 
 def _family(toks: Tokens, tax: Taxonomy) -> tuple[str, str | None] | None:
     """(class, substance or None) from a word ending that names a family ("...azolam", "...pinaca")."""
     ends = tax.suffixes
+    every = tax.suffix_tuple
     for t, k in zip(toks.text, toks.kind, strict=True):
-        if k == WORD and len(t) > 5:
+        if k == WORD and len(t) > 5 and t.endswith(every):
             for suf, cls, sub in ends:
                 if t.endswith(suf) and len(t) >= len(suf) + 3:
                     return cls, sub
@@ -416,8 +418,8 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
     _split_glued(toks, tax)
     matches = find_terms(toks)
     f = _collect(matches)
-    skip = {i for mt in matches if any(e.kind != NONDRUG for e in mt.entries)
-            for i in range(mt.start, mt.end + 1) if toks.kind[i] == NUM}
+    skip = {i for mt in matches if mt.end > mt.start or toks.kind[mt.start] == NUM
+            for i in range(mt.start, mt.end + 1) if toks.kind[i] == NUM} if matches else set()
     m = scan(toks, skip)
     purity, purity_range = _purity(toks, m)
     evidence = _evidence(m, f, purity, tax)
@@ -522,6 +524,19 @@ def parse_listing(title: str, description: str | None = None, price=None, date=N
     ``ships_from``/``ships_to`` are shipping fields as shown; ``usd_rate`` a rate the page itself
     shows (USD per unit of the price currency) and ``price_usd_shown`` a USD price it shows.
     """
+    values, subs = listing_values(title, description, price, date, market, rates=rates, ships_from=ships_from,
+                                  ships_to=ships_to, price_currency=price_currency, usd_rate=usd_rate,
+                                  price_usd_shown=price_usd_shown)
+    return Offer(*values, tuple(SubOffer(*v) for v in subs))
+
+
+def listing_values(title: str, description: str | None = None, price=None, date=None, market: str | None = None,
+                   *, rates=None, ships_from: str | None = None, ships_to: str | None = None,
+                   price_currency: str | None = None, usd_rate: float | None = None,
+                   price_usd_shown: float | None = None) -> tuple[tuple, list[tuple]]:
+    """The Offer's field values (in ``OFFER_FIELDS`` order, without ``offers``) and, when the text
+    offers several quantities, each sub-offer's values (``SUB_FIELDS`` order). parse_listing and
+    `dnmobs extract` share it; tuples, because building frozen dataclasses costs microseconds."""
     facts = analyse(title or "", description or None)
     day = _as_date(date)
     rate_list = () if rates is None else (rates,) if hasattr(rates, "usd") else tuple(rates)
@@ -538,9 +553,10 @@ def parse_listing(title: str, description: str | None = None, price=None, date=N
         cur = price_currency
 
     flags = list(facts.flags)
-    subs: list[SubOffer] = []
-    qtys = facts.qtys or (Qty(),)
+    subs: list[tuple] = []
+    qtys = facts.qtys or _NO_QTY
     several = len(qtys) > 1
+    bundle = "bundle" in flags
     for q in qtys:
         if facts.several_prices or (q.price_amount is not None and amount is None):
             a, c, s = q.price_amount, q.price_currency, None
@@ -552,10 +568,8 @@ def parse_listing(title: str, description: str | None = None, price=None, date=N
                                    rates=rate_list)
         if several and not facts.several_prices and amount is not None:
             note = "one listing price for several quantities"
-        grams_for_price = None if "bundle" in flags else q.grams
-        per_g, per_pure, per_unit = derived(usd, grams_for_price, q.units, facts.purity)
-        subs.append(SubOffer(q.grams, q.units, q.dose_mg, q.volume_ml, a, c, usd, source, note, per_g, per_pure,
-                             per_unit))
+        per_g, per_pure, per_unit = derived(usd, None if bundle else q.grams, q.units, facts.purity)
+        subs.append((q.grams, q.units, q.dose_mg, q.volume_ml, a, c, usd, source, note, per_g, per_pure, per_unit))
     top = subs[0]
     if several and not facts.several_prices and amount is not None:
         top_amount, top_cur = amount, cur
@@ -563,17 +577,17 @@ def parse_listing(title: str, description: str | None = None, price=None, date=N
         top_note = "one listing price for several quantities" if top_usd is not None else top_note
         per = (None, None, None)
     else:
-        top_amount, top_cur, top_usd, top_src, top_note = (top.price_amount, top.price_currency, top.price_usd,
-                                                           top.price_usd_source, top.price_note)
-        per = (top.usd_per_gram, top.usd_per_pure_gram, top.usd_per_unit)
-    flags.extend(f for f in price_flags(top_amount, top_usd, per[0], facts.potent) if f not in flags)
+        top_amount, top_cur, top_usd, top_src, top_note = top[4], top[5], top[6], top[7], top[8]
+        per = (top[9], top[10], top[11])
+    for fl in price_flags(top_amount, top_usd, per[0], facts.potent):
+        if fl not in flags:
+            flags.append(fl)
     frm = field_codes(ships_from) if ships_from else None
     to = field_codes(ships_to) if ships_to else None
-    return Offer(
-        is_drug=facts.is_drug, substance=facts.substance, substance_class=facts.cls, form=facts.form,
-        brand=facts.brand, category=facts.category, grams=top.grams, units=top.units,
-        unit_dose_mg=top.unit_dose_mg, volume_ml=top.volume_ml, purity_pct=facts.purity,
-        price_amount=top_amount, price_currency=top_cur, price_usd=top_usd, price_usd_source=top_src,
-        price_note=top_note, usd_per_gram=per[0], usd_per_pure_gram=per[1], usd_per_unit=per[2],
-        ships_from=frm or facts.ships_from, ships_to=to or facts.ships_to, flags=tuple(flags),
-        offers=tuple(subs) if several else ())
+    values = (facts.is_drug, facts.substance, facts.cls, facts.form, top[0], top[1], top[2], facts.purity,
+              top_amount, top_cur, top_usd, per[0], frm or facts.ships_from, to or facts.ships_to,
+              facts.brand, facts.category, top[3], per[1], per[2], top_src, top_note, tuple(flags))
+    return values, (subs if several else [])
+
+
+_NO_QTY = (Qty(),)

@@ -6,17 +6,17 @@ currency, ``x``, ``%``). Numbers that belong to a substance name ("2c-b", "25i")
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from dnmobs.extract import units as U
 from dnmobs.extract.text import NUM, SYM, WORD, Tokens, parse_number
 
 FRACTION_SLASH = frozenset("/⁄")
 RANGE_SEP = frozenset("-–~")
+_SLOW_NEXT = frozenset({*FRACTION_SLASH, *RANGE_SEP, "+", "μ", "µ", "ε"})
 
 
-@dataclass(slots=True)
-class Mention:
+class Mention(NamedTuple):
     value: float
     start: int          # first token
     end: int            # last token (inclusive)
@@ -25,16 +25,20 @@ class Mention:
     lower: float | None = None  # ranges: the other end
 
 
-@dataclass(slots=True)
 class Mentions:
-    mass: list[Mention] = field(default_factory=list)      # grams
-    dose: list[Mention] = field(default_factory=list)      # milligrams
-    volume: list[Mention] = field(default_factory=list)    # millilitres
-    count: list[Mention] = field(default_factory=list)     # pieces; unit = implied form or ""
-    pct: list[Mention] = field(default_factory=list)
-    price: list[Mention] = field(default_factory=list)     # unit = currency code
-    bare: list[Mention] = field(default_factory=list)      # numbers without any unit
-    used: set[int] = field(default_factory=set)            # tokens that belong to a mention
+    """The mentions of one text. (A plain slotted class: it is built for every title.)"""
+
+    __slots__ = ("bare", "count", "dose", "mass", "pct", "price", "used", "volume")
+
+    def __init__(self) -> None:
+        self.mass: list[Mention] = []      # grams
+        self.dose: list[Mention] = []      # milligrams
+        self.volume: list[Mention] = []    # millilitres
+        self.count: list[Mention] = []     # pieces; unit = implied form or ""
+        self.pct: list[Mention] = []
+        self.price: list[Mention] = []     # unit = currency code
+        self.bare: list[Mention] = []      # numbers without any unit
+        self.used: set[int] = set()        # tokens that belong to a mention
 
 
 def _unit_word(w: str) -> tuple[str, float] | None:
@@ -55,40 +59,56 @@ def _unit_word(w: str) -> tuple[str, float] | None:
 
 
 def scan(toks: Tokens, skip: set[int]) -> Mentions:
+    text, kind = toks.text, toks.kind
+    m = Mentions()
+    # only numbers and a few words can start a mention
+    cand = [i for i, (t, k) in enumerate(zip(text, kind, strict=True)) if k == NUM or t in _SCAN_WORDS]
+    if not cand:
+        return m
+    nxt_free = 0
+    for i in cand:
+        if i < nxt_free:
+            continue
+        nxt_free = _one(toks, i, skip, m)
+    return m
+
+
+_SCAN_WORDS = frozenset({"x", "×", "qty", "quantity", "qt", *U.FRACTION_WORDS, *U.ALONE})
+
+
+def _one(toks: Tokens, i: int, skip: set[int], m: Mentions) -> int:
+    """Read the mention that may start at token i; returns the first token after what it used."""
     text, kind, space = toks.text, toks.kind, toks.space
     n = len(text)
-    m = Mentions()
     used = m.used
-    i = 0
-    while i < n:
-        if kind[i] != NUM or i in skip or i in used:
-            if kind[i] == WORD and i not in skip and i not in used:
-                w = text[i]
-                if w in ("x", "×", "qty", "quantity", "qt") and i + 1 < n:
-                    _count_before_number(toks, i, m)
-                elif w in U.FRACTION_WORDS and i + 1 < n and text[i + 1] in U.MASS and text[i + 1] not in (
-                        "p", "point", "points", "ball", "balls", "key", "keys"):
-                    f = U.FRACTION_WORDS[w] * U.MASS[text[i + 1]]
-                    m.mass.append(Mention(f, i, i + 1, text[i + 1]))
-                    used.update((i, i + 1))
-                    i += 2
-                    continue
-                elif w in U.ALONE:
-                    _unit_alone(toks, i, m)
-            i += 1
-            continue
-        t = text[i]
-        v = parse_number(t)
-        if v is None:
-            i += 1
-            continue
-        start = i
+    if kind[i] != NUM or i in skip or i in used:
+        if kind[i] == WORD and i not in skip and i not in used:
+            w = text[i]
+            if w in ("x", "×", "qty", "quantity", "qt") and i + 1 < n:
+                _count_before_number(toks, i, m)
+            elif w in U.FRACTION_WORDS and i + 1 < n and text[i + 1] in U.MASS and text[i + 1] not in (
+                    "p", "point", "points", "ball", "balls", "key", "keys"):
+                f = U.FRACTION_WORDS[w] * U.MASS[text[i + 1]]
+                m.mass.append(Mention(f, i, i + 1, text[i + 1]))
+                used.update((i, i + 1))
+                return i + 2
+            elif w in U.ALONE:
+                _unit_alone(toks, i, m)
+        return i + 1
+    t = text[i]
+    v = parse_number(t)
+    if v is None:
+        return i + 1
+    start = i
+    j = i + 1
+    lower = None
+    # Most numbers are followed by their unit: the cases below need a symbol next to the number.
+    if (j < n and text[j] in _SLOW_NEXT) or (i > 0 and text[i - 1] == "."):
         # ".5g": a leading dot makes a decimal
         if i > 0 and text[i - 1] == "." and not space[i] and t.isdigit() and (
                 i == 1 or kind[i - 2] != NUM or space[i - 1]):
             v = float("0." + t)
             start = i - 1
-        j = i + 1
         # a fraction "1/2", "1⁄8" (only of a unit: "10/10", "24/7" and dates are not quantities)
         if j + 1 < n and text[j] in FRACTION_SLASH and kind[j + 1] == NUM and not space[j + 1] and not space[j]:
             den = parse_number(text[j + 1])
@@ -102,14 +122,11 @@ def scan(toks: Tokens, skip: set[int]) -> Mentions:
                     f = U.OUNCE if text[k] in ("th", "ths") else U.MASS[text[k]]
                     m.mass.append(Mention(v / den * f, start, k, text[k]))
                     used.update(range(start, k + 1))
-                    i = k + 1
-                    continue
+                    return k + 1
             if not (j + 2 < n and text[j + 2] == "%"):  # "70/72%" is a range; "10/10", "24/7" are nothing
                 used.update(range(start, j + 2))
-                i = j + 2
-                continue
+                return j + 2
         # a range "100-120ug", "61-70%": the lower end is kept with the upper
-        lower = None
         if j + 1 < n and text[j] in RANGE_SEP and kind[j + 1] == NUM and j + 1 not in skip:
             hi = parse_number(text[j + 1])
             if hi is not None and v < hi <= v * 3 + 10:
@@ -126,77 +143,70 @@ def scan(toks: Tokens, skip: set[int]) -> Mentions:
         if u in ("μ", "µ", "ε") and j + 1 < n and text[j + 1] == "g" and not space[j + 1]:
             j += 1  # "150μg": the tokenizer cuts the Greek mu from the Latin g
             u = "μg"
-        if uk == WORD:
-            got = _unit_word(u)
-            if got is not None and not (u in ("p", "key", "keys") and space[j]):
-                what, f = got
-                if what == "mass":
-                    if u in ("8th", "th") or (u in ("ball", "balls") and v == 8):
-                        val = U.OUNCE / 8 if v == 8 or u == "8th" else v * U.OUNCE / 8
-                    else:
-                        val = v * f
-                    m.mass.append(Mention(val, start, j, u, lower=lower * f if lower is not None else None))
-                elif what == "dose":
-                    # "10mg/ml" is a concentration, not a dose
-                    if j + 2 < n and text[j + 1] == "/" and text[j + 2] in U.MILLILITRE:
-                        used.update(range(start, j + 3))
-                        i = j + 3
-                        continue
-                    m.dose.append(Mention(v * f, start, j, u, lower=lower * f if lower is not None else None))
+    else:
+        u = text[j] if j < n else ""
+        uk = kind[j] if j < n else ""
+    if uk == WORD:
+        got = _unit_word(u)
+        if got is not None and not (u in ("p", "key", "keys") and space[j]):
+            what, f = got
+            if what == "mass":
+                if u in ("8th", "th") or (u in ("ball", "balls") and v == 8):
+                    val = U.OUNCE / 8 if v == 8 or u == "8th" else v * U.OUNCE / 8
                 else:
-                    m.volume.append(Mention(v * f, start, j, u))
-                used.update(range(start, j + 1))
-                i = j + 1
-                continue
-            if u in ("th", "ths") and v == 8:
-                m.mass.append(Mention(U.OUNCE / 8, start, j, "8th"))
-                used.update(range(start, j + 1))
-                i = j + 1
-                continue
-            if u in U.COUNT:
-                if u in ("x", "×") and j + 1 < n and text[j + 1] in U.NOT_A_COUNT:
-                    i = j + 1
-                    continue
-                m.count.append(Mention(v, start, j, U.COUNT[u] or ""))
-                used.update(range(start, j + 1))
-                i = j + 1
-                continue
-            cur = U.CODES.get(u)
-            if cur is not None and (not space[j] or u not in U.AMBIGUOUS_CODES):
-                _price(toks, m, v, cur, start, j)
-                i = j + 1
-                continue
-            if u in U.DOLLAR_PREFIX and j + 1 < n and text[j + 1] == "$" and not space[j + 1]:
-                _price(toks, m, v, U.DOLLAR_PREFIX[u], start, j + 1)
-                i = j + 2
-                continue
-        elif uk == SYM:
-            if u == "%" or u == "٪":
-                m.pct.append(Mention(v, start, j, "%", lower=lower))
-                used.update(range(start, j + 1))
-                i = j + 1
-                continue
-            cur = U.SYMBOLS.get(u)
-            if cur is not None:
-                _price(toks, m, v, cur, start, j)
-                i = j + 1
-                continue
-        # a currency written before the number: "$87", "EUR120", "au$ 30"
-        p = start - 1
-        if p >= 0 and p not in used:
-            pc = U.SYMBOLS.get(text[p]) if kind[p] == SYM else U.CODES.get(text[p]) if kind[p] == WORD else None
-            if pc is not None and kind[p] == WORD and space[start] and text[p] in U.AMBIGUOUS_CODES:
-                pc = None
-            if pc == "USD" and text[p] == "$" and p > 0 and kind[p - 1] == WORD and not space[p] and \
-                    text[p - 1] in U.DOLLAR_PREFIX:
-                pc = U.DOLLAR_PREFIX[text[p - 1]]
-            if pc is not None and p not in used:
-                _price(toks, m, v, pc, p, i)
-                i += 1
-                continue
-        m.bare.append(Mention(v, start, i, lower=lower))
-        i += 1
-    return m
+                    val = v * f
+                m.mass.append(Mention(val, start, j, u, lower=lower * f if lower is not None else None))
+            elif what == "dose":
+                # "10mg/ml" is a concentration, not a dose
+                if j + 2 < n and text[j + 1] == "/" and text[j + 2] in U.MILLILITRE:
+                    used.update(range(start, j + 3))
+                    return j + 3
+                m.dose.append(Mention(v * f, start, j, u, lower=lower * f if lower is not None else None))
+            else:
+                m.volume.append(Mention(v * f, start, j, u))
+            used.update(range(start, j + 1))
+            return j + 1
+        if u in ("th", "ths") and v == 8:
+            m.mass.append(Mention(U.OUNCE / 8, start, j, "8th"))
+            used.update(range(start, j + 1))
+            return j + 1
+        if u in U.COUNT:
+            if u in ("x", "×") and j + 1 < n and text[j + 1] in U.NOT_A_COUNT:
+                return j + 1
+            m.count.append(Mention(v, start, j, U.COUNT[u] or ""))
+            used.update(range(start, j + 1))
+            return j + 1
+        cur = U.CODES.get(u)
+        if cur is not None and (not space[j] or u not in U.AMBIGUOUS_CODES):
+            _price(toks, m, v, cur, start, j)
+            return j + 1
+        if u in U.DOLLAR_PREFIX and j + 1 < n and text[j + 1] == "$" and not space[j + 1]:
+            _price(toks, m, v, U.DOLLAR_PREFIX[u], start, j + 1)
+            return j + 2
+    elif uk == SYM:
+        if u == "%" or u == "٪":
+            m.pct.append(Mention(v, start, j, "%", lower=lower))
+            used.update(range(start, j + 1))
+            return j + 1
+        cur = U.SYMBOLS.get(u)
+        if cur is not None:
+            _price(toks, m, v, cur, start, j)
+            return j + 1
+    # a currency written before the number: "$87", "EUR120", "au$ 30"
+    p = start - 1
+    if p >= 0 and p not in used:
+        pc = U.SYMBOLS.get(text[p]) if kind[p] == SYM else U.CODES.get(text[p]) if kind[p] == WORD else None
+        if pc is not None and kind[p] == WORD and space[start] and text[p] in U.AMBIGUOUS_CODES:
+            pc = None
+        if pc == "USD" and text[p] == "$" and p > 0 and kind[p - 1] == WORD and not space[p] and \
+                text[p - 1] in U.DOLLAR_PREFIX:
+            pc = U.DOLLAR_PREFIX[text[p - 1]]
+        if pc is not None and p not in used:
+            _price(toks, m, v, pc, p, i)
+            return i + 1
+    m.bare.append(Mention(v, start, i, lower=lower))
+    return i + 1
+    return i + 1
 
 
 def _price(toks: Tokens, m: Mentions, v: float, cur: str, start: int, end: int) -> None:

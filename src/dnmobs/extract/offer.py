@@ -32,31 +32,32 @@ class Offer:
     """What a listing sells, how much, how pure, for how much, from where to where.
 
     Unknown values are None. ``offers`` holds the sub-offers when the text offers several
-    quantities; the top-level quantity and price fields then repeat the first of them.
-    ``flags`` says what is doubtful (an implausible price, a bundle, an assumed unit).
+    quantities; the top-level quantity and price fields then repeat the first of them (and the
+    listing's own price). ``flags`` says what is doubtful (an implausible price, a bundle, an
+    assumed unit). Fields come in the order of the JSON contract of ``dnmobs extract``.
     """
 
     is_drug: bool | None = None
     substance: str | None = None
     substance_class: str | None = None
     form: str | None = None
-    brand: str | None = None
-    category: str | None = None           # the non-drug category when is_drug is False
     grams: float | None = None            # total mass for goods sold by weight
     units: float | None = None            # count of pills, tabs, blotters, seeds
     unit_dose_mg: float | None = None     # dose per unit
-    volume_ml: float | None = None
     purity_pct: float | None = None
     price_amount: float | None = None
     price_currency: str | None = None
     price_usd: float | None = None
-    price_usd_source: str | None = None   # 'page' (shown by the page or row), 'rates-file', 'store'
-    price_note: str | None = None         # why price_usd is None, or what is doubtful about it
     usd_per_gram: float | None = None
-    usd_per_pure_gram: float | None = None
-    usd_per_unit: float | None = None
     ships_from: str | None = None         # ISO 3166 alpha-2 or region code(s), comma-separated
     ships_to: str | None = None
+    brand: str | None = None
+    category: str | None = None           # the non-drug category when is_drug is False
+    volume_ml: float | None = None
+    usd_per_pure_gram: float | None = None
+    usd_per_unit: float | None = None
+    price_usd_source: str | None = None   # 'page' (shown by the page or row), 'rates-file', 'store'
+    price_note: str | None = None         # why price_usd is None, or what is doubtful about it
     flags: tuple[str, ...] = ()
     offers: tuple[SubOffer, ...] = ()
 
@@ -66,3 +67,8 @@ class Offer:
         d["flags"] = list(self.flags)
         d["offers"] = [o.as_dict() for o in self.offers] if len(self.offers) > 1 else None
         return d
+
+
+# Field names in order, for building Offers and JSON quickly from a tuple of values.
+OFFER_FIELDS = tuple(f.name for f in fields(Offer))
+SUB_FIELDS = tuple(f.name for f in fields(SubOffer))

@@ -14,7 +14,7 @@ from functools import cache, lru_cache
 from importlib import resources
 
 from dnmobs.extract.taxonomy import compact
-from dnmobs.extract.text import SYM, WORD, Tokens
+from dnmobs.extract.text import SYM, WORD, Tokens, normalize, tokenize
 
 REGIONS = ("EU", "WW", "NA", "SA", "AS", "OC", "AF")
 
@@ -32,6 +32,19 @@ AFTER_FROM = frozenset({"vendor", "seller", "stock", "domestic", "based", "wareh
 AFTER_TO = frozenset({"only", "nur", "solo", "tylko", "только", "exclusively"})
 WORLDWIDE = frozenset({"ww", "worldwide", "weltweit", "wereldwijd", "worldwidee"})
 BRACKETS = frozenset("[](){}~|")
+
+
+@cache
+def _title_starts() -> frozenset[str]:
+    """Tokens that may begin a place name in a title: whole names and first words of longer ones."""
+    raw = tomllib.loads(resources.files("dnmobs.extract").joinpath("places.toml").read_text(encoding="utf-8"))
+    out = set(_tables()[1])
+    for names in [*raw["countries"].values(), *raw["regions"].values()]:
+        for name in names:
+            words = [k for k in tokenize(normalize(name)).key if k]
+            if words:
+                out.add(words[0])
+    return frozenset(out)
 
 
 @cache
@@ -129,15 +142,16 @@ def title_places(toks: Tokens, skip: set[int]) -> tuple[str | None, str | None]:
     """(ships_from, ships_to) found in a title's tokens; ``skip`` are tokens used by quantities."""
     text, kind, space = toks.text, toks.kind, toks.space
     n = len(text)
+    starts = _title_starts()
     spans: list[tuple[int, int, str]] = []
-    i = 0
-    while i < n:
+    nxt_free = 0
+    for i in [i for i, t in enumerate(text) if t in starts]:
+        if i < nxt_free:
+            continue
         p = _place_at(toks, i, skip)
         if p is not None:
             spans.append((i, p[1], p[0]))
-            i = p[1] + 1
-        else:
-            i += 1
+            nxt_free = p[1] + 1
     if not spans:
         return None, None
     frm: list[str] = []

@@ -30,6 +30,9 @@ def parse_displayed(text: str) -> tuple[float | None, str | None, float | None]:
     a bare number -> (amount, None, None)."""
     if not text or not text.strip():
         return None, None, None
+    t = text.strip()
+    if t.replace(".", "", 1).isdigit():  # a bare number: most coin prices
+        return float(t), None, None
     toks = tokenize(normalize(text))
     m = scan(toks, set())
     prices = [p for p in m.price if not p.per_unit]

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 
+from dnmobs.extract.text import normalize, tokenize
+
 CLASS_IDS = ("cannabis", "stimulants", "opioids", "empathogens", "psychedelics", "dissociatives",
              "benzodiazepines", "steroids", "other")
 
@@ -58,9 +60,11 @@ class Taxonomy:
     nondrug: dict[str, dict]
     lexicon: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
     prefixes: frozenset[str] = frozenset()
+    starts: frozenset[str] = frozenset()      # tokens that may begin a term
     discrete_forms: frozenset[str] = frozenset()
     class_forms: dict[str, frozenset[str]] = field(default_factory=dict)
     suffixes: tuple[tuple[str, str, str | None], ...] = ()  # (ending, class, substance or None)
+    suffix_tuple: tuple[str, ...] = ()
     unknown_categories: frozenset[str] = frozenset()      # "custom listing": is_drug unknown
     weak_beats_quantity: frozenset[str] = frozenset()     # "1oz gold bar": a weak term beats a quantity
 
@@ -128,6 +132,7 @@ def load() -> Taxonomy:
             raise ValueError(f"suffix {suf}: unknown class or substance")
     tax.suffixes = tuple(sorted(((suf, d["class"], d.get("substance")) for suf, d in raw.get("suffixes", {}).items()),
                                 key=lambda x: -len(x[0])))
+    tax.suffix_tuple = tuple(x[0] for x in tax.suffixes)
     tax.unknown_categories = frozenset(c for c, d in raw["nondrug"].items() if d.get("unknown"))
     tax.weak_beats_quantity = frozenset(c for c, d in raw["nondrug"].items() if d.get("weak_beats_quantity"))
     _build_lexicon(tax)
@@ -137,6 +142,7 @@ def load() -> Taxonomy:
 def _build_lexicon(tax: Taxonomy) -> None:
     lex: dict[str, list[Entry]] = {}
     errors: list[str] = []
+    firsts: set[str] = set()
 
     def add(term: str, entry_of) -> None:
         try:
@@ -154,6 +160,9 @@ def _build_lexicon(tax: Taxonomy) -> None:
         if len(key) < 2:
             raise ValueError(f"term {term!r} is a single character")
         e = entry_of(weak)
+        parts = [k for k in tokenize(normalize(t)).key if k]
+        if len(parts) > 1:
+            firsts.add(parts[0])
         have = lex.setdefault(key, [])
         for h in have:
             if h.kind == e.kind:
@@ -203,6 +212,9 @@ def _build_lexicon(tax: Taxonomy) -> None:
     # Every character prefix of every key: the matcher extends a run of tokens while the joined
     # text is still a prefix of some term.
     tax.prefixes = frozenset(k[:i] for k in lex for i in range(1, len(k)))
+    # A run of text tokens is tried as a term only from a token that is a whole term or the first
+    # token of a multi-token term as the tokenizer cuts it ("2" of 2|c|b, "girl" of girl scout cookies).
+    tax.starts = frozenset(firsts) | frozenset(lex)
 
 
 # --- docs ---------------------------------------------------------------------------------------

@@ -23,16 +23,18 @@ class Match:
 
 def find_terms(toks: Tokens) -> list[Match]:
     tax = load()
-    lex, prefixes = tax.lexicon, tax.prefixes
+    lex, prefixes, starts = tax.lexicon, tax.prefixes, tax.starts
     text, kind, space, keys = toks.text, toks.kind, toks.space, toks.key
     n = len(text)
     out: list[Match] = []
-    i = 0
-    while i < n:
-        key = keys[i]
-        if not key or (key in ("x", "×") and ((i > 0 and kind[i - 1] == NUM) or (i + 1 < n and kind[i + 1] == NUM))):
-            i += 1  # "30x pills", "x 10": a multiplier, not the start of a name
+    nxt = 0
+    # only tokens that begin some term are looked at (most words begin none)
+    for i in [i for i, k in enumerate(keys) if k in starts]:
+        if i < nxt:
             continue
+        key = keys[i]
+        if key in ("x", "×") and ((i > 0 and kind[i - 1] == NUM) or (i + 1 < n and kind[i + 1] == NUM)):
+            continue  # "30x pills", "x 10": a multiplier, not the start of a name
         best = lex.get(key)
         best_end = i
         if key in prefixes:
@@ -56,7 +58,5 @@ def find_terms(toks: Tokens) -> list[Match]:
                 j = k
         if best is not None:
             out.append(Match(i, best_end, best))
-            i = best_end + 1
-        else:
-            i += 1
+            nxt = best_end + 1
     return out

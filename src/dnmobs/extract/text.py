@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
-# numbers (with decimal or thousands separators), runs of ASCII letters, runs of other letters,
-# whitespace runs, any other character. ASCII and other letters are cut apart so that the debris of
-# a mangled encoding glued to a word ("MDMAäÖƒ") leaves the word whole; the term matcher joins
-# adjacent pieces back ("cocaïne" = coca|ï|ne).
-_TOKEN = re.compile(r"\d+(?:[.,]\d+)*|[a-zA-Z]+|[^\W\da-zA-Z_]+|\s+|.", re.S)
+# Each token with the white space before it: numbers (with decimal or thousands separators), runs
+# of ASCII letters, runs of other letters, any other single character. ASCII and other letters are
+# cut apart so that the debris of a mangled encoding glued to a word ("MDMAäÖƒ") leaves the word
+# whole; the term matcher joins adjacent pieces back ("cocaïne" = coca|ï|ne).
+_TOKEN = re.compile(r"\s*(?:\d+(?:[.,]\d+)*|[a-zA-Z]+|[^\W\da-zA-Z_]+|\S)", re.S)
 
 MAX_TEXT = 4000  # characters of a title or description that are read; the rest is ignored
 
@@ -34,62 +33,75 @@ def normalize(text: str) -> str:
     return text
 
 
-@dataclass(slots=True)
 class Tokens:
-    """Parallel lists: token text (lower case), kind (NUM, WORD, SYM), whether white space precedes
-    it, its matching key (letters and digits only), and the token as written (case kept)."""
+    """Parallel sequences: token text (lower case), kind (NUM, WORD, SYM), whether white space
+    precedes it, its matching key (letters and digits only), and the token as written (case kept).
+    Tuples as made by ``tokenize``; ``split`` makes them lists before changing them."""
 
-    text: list[str]
-    kind: list[str]
-    space: list[bool]
-    key: list[str]
-    raw: list[str]
+    __slots__ = ("key", "kind", "raw", "space", "text")
+
+    def __init__(self, text, kind, space, key, raw) -> None:
+        self.text, self.kind, self.space, self.key, self.raw = text, kind, space, key, raw
 
     def __len__(self) -> int:
         return len(self.text)
+
+    def split(self, i: int, at: int) -> None:
+        """Cut token i in two after ``at`` characters ("100gCocaine" -> "g" | "cocaine")."""
+        lists = [list(x) for x in (self.text, self.kind, self.space, self.key, self.raw)]
+        text, kind, space, key, raw = lists
+        w, r = text[i], raw[i]
+        text[i:i + 1] = [w[:at], w[at:]]
+        kind[i:i + 1] = [WORD, WORD]
+        space[i:i + 1] = [space[i], False]
+        key[i:i + 1] = [w[:at], w[at:]]
+        raw[i:i + 1] = [r[:at], r[at:]]
+        self.text, self.kind, self.space, self.key, self.raw = lists
+
+
+def _describe(t: str) -> tuple[str, str, bool, str, str]:
+    """(lower-case text, kind, space before, key, text as written) of a token as found."""
+    sp = t[0].isspace()
+    raw = t.lstrip() if sp else t
+    c = raw[0]
+    if c.isdecimal():
+        return raw, NUM, sp, raw.replace(".", "").replace(",", ""), raw
+    if c.isalpha():
+        low = raw.lower()
+        return low, WORD, sp, low, raw
+    return raw, SYM, sp, "", raw
+
+
+_SEEN: dict[str, tuple[str, str, bool, str, str]] = {}  # tokens repeat across titles: describe each once
+_SEEN_MAX = 400_000
+
+
+def _learn(t: str) -> tuple[str, str, bool, str, str]:
+    d = _describe(t)
+    if len(_SEEN) < _SEEN_MAX:
+        _SEEN[t] = d
+    return d
 
 
 def tokenize(text: str) -> Tokens:
     """Tokens of a text; ``normalize`` it first."""
     if len(text) > MAX_TEXT:
         text = text[:MAX_TEXT]
-    toks: list[str] = []
-    kinds: list[str] = []
-    spaces: list[bool] = []
-    keys: list[str] = []
-    raws: list[str] = []
-    sp = False
-    for t in _TOKEN.findall(text):
-        c = t[0]
-        if c.isspace():
-            sp = True
-            continue
-        spaces.append(sp)
-        sp = False
-        raws.append(t)
-        if c.isdigit():
-            toks.append(t)
-            kinds.append(NUM)
-            keys.append(t.replace(".", "").replace(",", "") if len(t) > 1 else t)
-        elif c.isalpha():
-            t = t.lower()
-            toks.append(t)
-            kinds.append(WORD)
-            keys.append(t)
-        else:
-            toks.append(t)
-            kinds.append(SYM)
-            keys.append("")
+    get = _SEEN.get
+    infos = [get(t) or _learn(t) for t in _TOKEN.findall(text)]
+    if not infos:
+        return Tokens([], [], [], [], [])
+    toks, kinds, spaces, keys, raws = zip(*infos, strict=True)
     return Tokens(toks, kinds, spaces, keys, raws)
 
 
 def parse_number(s: str) -> float | None:
     """A number as written in listings: '0,5' and '0.5' are halves, '1,200' and '1.200.000' use
     thousands separators, '1.200,50' and '1,200.50' both mean 1200.5."""
-    if s.isdigit():
-        return float(s)
     dots, commas = s.count("."), s.count(",")
     try:
+        if s.isdecimal():
+            return float(s)
         if dots and commas:
             if s.rfind(",") > s.rfind("."):  # 1.200,50
                 return float(s.replace(".", "").replace(",", "."))
