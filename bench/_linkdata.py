@@ -208,3 +208,56 @@ def write_vendors_csv(path: Path, rows: list[list[str]]) -> None:
         w = csv.writer(f)
         w.writerow(HEADER)
         w.writerows(rows)
+
+
+# --- many synthetic vendors, for the scale benchmark ---------------------------------------------------
+
+def real_seeds(vendors_dir: Path, panel_dir: Path, con: duckdb.DuckDBPyConnection) -> list[dict]:
+    """Handles of the real Agora vendors with a few of their listing titles (read straight from the CSVs)."""
+    vfiles = sorted(str(p) for p in vendors_dir.glob("*.csv.gz"))
+    pfiles = sorted(str(p) for p in panel_dir.glob("*.csv.gz"))[::20]
+    rows = con.execute(f"""
+        WITH v AS (SELECT DISTINCT name AS handle FROM read_csv({vfiles!r}, all_varchar=true)
+                   WHERE name IS NOT NULL),
+             t AS (SELECT lower(vendor) AS lv, list(DISTINCT name)[1:10] AS titles, mode("from") AS ships
+                   FROM read_csv({pfiles!r}, all_varchar=true) GROUP BY 1)
+        SELECT v.handle, t.titles, t.ships FROM v LEFT JOIN t ON t.lv = lower(v.handle) ORDER BY v.handle
+    """).fetchall()
+    return [{"handle": h, "titles": ts or [], "ships": s} for h, ts, s in rows]
+
+
+def scale_records(seeds: list[dict], n_records: int, seed: int, markets: int = 5
+                  ) -> tuple[dict[str, list[list[str]]], dict[tuple[str, str], int]]:
+    """About n_records vendor records over several markets, built from the real vendors: each identity
+    takes a real vendor's titles and a name made of real handle words; a third of them sell on two or three
+    markets, under the same handle or a rename, mostly with the same key (in varying presentations),
+    sometimes re-keyed; 70% show a key, 40% a contact handle. Returns rows per market and the truth:
+    (market, handle) -> identity number."""
+    rng = random.Random(seed)
+    pool = word_pool([s["handle"] for s in seeds])
+    names = [f"m{i + 1}" for i in range(markets)]
+    out: dict[str, list[list[str]]] = {m: [] for m in names}
+    truth: dict[tuple[str, str], int] = {}
+    taken: dict[str, set[str]] = {m: set() for m in names}
+    ident = 0
+    n = 0
+    while n < n_records:
+        base = seeds[ident % len(seeds)]
+        handle = base["handle"] if ident < len(seeds) else new_name(rng, pool)
+        keyed = rng.random() < 0.7
+        contact = (f"wickr: {handle.lower()}{rng.randint(1, 99)}" if rng.random() < 0.5
+                   else f"telegram @{handle.lower()}_{rng.randint(10, 99)}") if rng.random() < 0.4 else ""
+        k = 1 if rng.random() < 0.67 else rng.choice((2, 2, 3))
+        for j, market in enumerate(rng.sample(names, k)):
+            h = handle if j == 0 or rng.random() < 0.6 else renamed(rng, handle, pool)
+            if h.lower() in taken[market]:
+                continue
+            taken[market].add(h.lower())
+            key_seed = f"{seed}:{ident}" if not (j and rng.random() < 0.1) else f"{seed}:{ident}:rekey{j}"
+            block = pgpkeys.armored_key(key_seed, h, rng.choice(pgpkeys.STYLES)) if keyed else ""
+            text = profile(rng, h, base["titles"], base["ships"])
+            out[market].append([market, h, block, contact if rng.random() < 0.8 else "", text])
+            truth[(market, h.lower())] = ident
+            n += 1
+        ident += 1
+    return out, truth

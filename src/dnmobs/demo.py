@@ -35,6 +35,24 @@ def run_demo(out_dir: Path, seed: int = 7, console: Console | None = None) -> Pa
             console.print(f"  error: {e}", markup=False)
     for renderable in status_table(status(con)):
         console.print(renderable)
+    _show_identities(con, console)
     con.close()
     console.print(f"\nstore: {db}\nsample files: {sample_dir}")
     return db
+
+
+def _show_identities(con, console: Console) -> None:
+    """Link the sample's vendors and show the identities with records on several markets or names."""
+    from dnmobs.link.run import link
+
+    rep = link(con)
+    console.print(f"\nlink: {rep.vendors} vendors -> {rep.identities} identities; {rep.key_links} links by shared "
+                  f"PGP keys, {rep.model_links} without a shared key", markup=False)
+    for label, score, keyed, members in con.execute("""
+        SELECT i.label, i.score, i.key_linked,
+               string_agg(m.market || ':' || m.handle, ', ' ORDER BY m.market, m.handle)
+        FROM identities i JOIN identity_members m USING (identity_id)
+        WHERE i.n_members > 1 GROUP BY ALL ORDER BY i.label
+    """).fetchall():
+        basis = "same PGP key" if keyed else "no shared key"
+        console.print(f"  {label}: {members} (score {score:.2f}, {basis})", markup=False)

@@ -15,7 +15,7 @@ so the model treats it as missing rather than as disagreement):
   first_seen, last_seen
   key_label                               the vendor's shared-key component (PGP mode only): training labels
 
-MinHash signatures come from datasketch. For comparing, each is kept as a b-bit MinHash (Li and Konig,
+MinHash signatures follow datasketch's scheme (its permutations, computed for all vendors at once). For comparing, each is kept as a b-bit MinHash (Li and Konig,
 2010): the low 6 bits of each of the 64 values, one base64 character each, so the share of equal
 positions is a Hamming distance in SQL (list intersections cost the square of the list length per pair);
 the chance agreement of 1/64 is taken out in evidence.SIG_SIM. LSH band keys use the full values.
@@ -31,6 +31,7 @@ import pyarrow as pa
 from datasketch import MinHash
 
 from dnmobs.link.names import handle_forms
+from dnmobs.link.parallel import map_chunks
 from dnmobs.messengers.contacts import find as find_contacts
 from dnmobs.messengers.contacts import phone_key
 
@@ -129,12 +130,11 @@ def _contacts(con: duckdb.DuckDBPyConnection) -> int:
     """).fetchall()
     found: dict[tuple[str, str, str], list] = {}
     secret = phone_key(con) if texts else b""
-    for vid, market, text, day, source_id in texts:
-        for c in find_contacts(text, secret):
-            key = (vid, c.kind, c.value)
-            prev = found.get(key)
-            if prev is None or (day is not None and (prev[1] is None or day < prev[1])):
-                found[key] = [market, day, source_id]
+    for vid, kind, value, market, day, source_id in map_chunks(contacts_in, texts, secret):
+        key = (vid, kind, value)
+        prev = found.get(key)
+        if prev is None or (day is not None and (prev[1] is None or day < prev[1])):
+            found[key] = [market, day, source_id]
     added = 0
     if found:
         new = pa.table({
@@ -156,6 +156,12 @@ def _contacts(con: duckdb.DuckDBPyConnection) -> int:
         GROUP BY vendor_id
     """)
     return int(added or 0)
+
+
+def contacts_in(texts: list[tuple], secret: bytes) -> list[tuple]:
+    """(vendor, kind, value, market, day, source) of every contact in (vendor, market, text, day, source)."""
+    return [(vid, c.kind, c.value, market, day, source_id)
+            for vid, market, text, day, source_id in texts for c in find_contacts(text, secret)]
 
 
 def _keys(con: duckdb.DuckDBPyConnection, use_pgp: bool) -> None:
@@ -240,16 +246,16 @@ def _titles(con: duckdb.DuckDBPyConnection) -> None:
         SELECT DISTINCT vendor_id, unnest(regexp_extract_all(lower(title), '{_TOKEN}')) AS tok
         FROM (SELECT DISTINCT vendor_id, title FROM _lobs WHERE title IS NOT NULL)
     """)
-    rows = con.execute(f"""
-        WITH df AS (SELECT tok, count(*) AS n FROM _ltok GROUP BY tok)
-        SELECT t.vendor_id, list(hash(t.tok) % 4294967296) AS hs, count(*) AS n
-        FROM _ltok t JOIN df USING (tok)
+    tokens = con.sql(f"""
+        WITH df AS (SELECT tok, count(*) AS n FROM _ltok GROUP BY tok),
+             nt AS (SELECT vendor_id, count(DISTINCT title) AS n_titles FROM _lobs GROUP BY 1)
+        SELECT t.vendor_id, list(hash(t.tok) % 4294967296)::UINTEGER[] AS hs, any_value(nt.n_titles) AS n_titles
+        FROM _ltok t JOIN df USING (tok) JOIN nt USING (vendor_id)
         WHERE df.n <= greatest(2, {COMMON_TOKEN_SHARE} * {n_vendors})
         GROUP BY t.vendor_id HAVING count(*) >= {MIN_TITLE_WORDS}
-    """).fetchall()
-    n_titles = dict(con.execute("SELECT vendor_id, count(DISTINCT title) FROM _lobs GROUP BY 1").fetchall())
+    """).to_arrow_table()
     con.execute("DROP TABLE IF EXISTS _ltok")
-    _signatures(con, "_lt", "title", rows, TITLE_BANDS, extra={"n_titles": n_titles})
+    _signatures(con, "_lt", "title", tokens, TITLE_BANDS, extra=("n_titles",))
     # titles copied word for word that few vendors use: sister accounts paste their listings
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lrt AS
@@ -264,7 +270,7 @@ def _titles(con: duckdb.DuckDBPyConnection) -> None:
 
 def _profiles(con: duckdb.DuckDBPyConnection) -> None:
     # key blocks are cut out first: two profiles pasting one key would otherwise look alike without --pgp
-    rows = con.execute(f"""
+    tokens = con.sql(f"""
         WITH w AS (
             SELECT vendor_id, regexp_extract_all(lower(regexp_replace(profile_text, '{_PGP_BLOCK}', ' ', 'g')),
                                                  '{_WORD}') AS ws
@@ -273,33 +279,69 @@ def _profiles(con: duckdb.DuckDBPyConnection) -> None:
             SELECT vendor_id, ws[i] || ' ' || ws[i + 1] || ' ' || ws[i + 2] AS s
             FROM (SELECT vendor_id, ws, unnest(range(1, len(ws) - 1)) AS i FROM w WHERE len(ws) >= 5)
         )
-        SELECT vendor_id, list(DISTINCT hash(s) % 4294967296) AS hs, count(DISTINCT s) AS n
+        SELECT vendor_id, list(DISTINCT hash(s) % 4294967296)::UINTEGER[] AS hs
         FROM sh GROUP BY vendor_id
-    """).fetchall()
-    _signatures(con, "_lp", "profile", rows, PROFILE_BANDS)
+    """).to_arrow_table()
+    _signatures(con, "_lp", "profile", tokens, PROFILE_BANDS)
 
 
-def _signatures(con: duckdb.DuckDBPyConnection, table: str, prefix: str, rows: list, bands: tuple[int, int],
-                extra: dict | None = None) -> None:
-    """MinHash (datasketch) of each vendor's hashed tokens; LSH band keys for blocking."""
-    vids = [r[0] for r in rows]
-    sigs: list[str] = []
-    band_keys: list[list[int]] = []
+def _signatures(con: duckdb.DuckDBPyConnection, table: str, prefix: str, tokens: pa.Table,
+                bands: tuple[int, int], extra: tuple[str, ...] = ()) -> None:
+    """MinHash of each vendor's hashed tokens (``hs``), as b-bit signature text, and its LSH band keys."""
+    hs = tokens.column("hs").combine_chunks() if tokens.num_rows else pa.array([], pa.list_(pa.uint32()))
+    offsets = hs.offsets.to_numpy()
+    sig = minhash_matrix(hs.values.to_numpy(zero_copy_only=False).astype(np.uint32), offsets)
     n_bands, n_rows = bands
-    for m in MinHash.generator(([int(h) for h in r[1]] for r in rows), num_perm=NUM_PERM,
-                               hashfunc=_identity):
-        hv = m.hashvalues.astype(np.int64)
-        sigs.append(_B64_CHARS[hv & 63].tobytes().decode("ascii"))
-        band = hv[:n_bands * n_rows].reshape(n_bands, n_rows)
-        # a band key: the band's values and its index, folded into one 64-bit integer
-        keys = (band * np.array([1_000_003, 998_244_353, 1_000_000_007, 7_919][:n_rows], dtype=np.int64)).sum(axis=1)
-        band_keys.append(((keys * 31 + np.arange(n_bands, dtype=np.int64)) & 0x7FFFFFFFFFFFFFFF).tolist())
-    cols = {"vendor_id": vids, f"{prefix}_sig": sigs, f"{prefix}_bands": band_keys}
-    for name, values in (extra or {}).items():
-        cols[name] = [values.get(v) for v in vids]
-    schema = pa.schema([("vendor_id", pa.string()), (f"{prefix}_sig", pa.string()),
-                        (f"{prefix}_bands", pa.list_(pa.int64())), *[(n, pa.int64()) for n in (extra or {})]])
-    temp_table(con, table, pa.table(cols, schema=schema))
+    band = sig[:, :n_bands * n_rows].astype(np.int64).reshape(len(sig), n_bands, n_rows)
+    # a band key: the band's values and its index, folded into one 64-bit integer (wrapping on overflow)
+    mult = np.array([1_000_003, 998_244_353, 1_000_000_007, 7_919][:n_rows], dtype=np.int64)
+    keys = ((band * mult).sum(axis=2) * 31 + np.arange(n_bands, dtype=np.int64)) & 0x7FFFFFFFFFFFFFFF
+    text = np.ascontiguousarray(_B64_CHARS[sig & 63])
+    cols = {
+        "vendor_id": tokens.column("vendor_id") if tokens.num_rows else pa.array([], pa.string()),
+        f"{prefix}_sig": pa.array(text.view(f"S{NUM_PERM}").ravel(), pa.binary(NUM_PERM)).cast(pa.string()),
+        f"{prefix}_bands": pa.FixedSizeListArray.from_arrays(pa.array(keys.ravel(), pa.int64()), n_bands)
+        .cast(pa.list_(pa.int64())),
+    }
+    for name in extra:
+        cols[name] = tokens.column(name) if tokens.num_rows else pa.array([], pa.int64())
+    temp_table(con, table, pa.table(cols))
+
+
+_PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1).permutations  # datasketch's affine32 scheme (a odd, b)
+_TOKENS_PER_STEP = 1 << 19
+
+
+def minhash_matrix(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
+    """datasketch MinHash hash values (affine32 scheme, NUM_PERM permutations, seed 1) of many sets at once:
+    set i is values[offsets[i]:offsets[i+1]] (32-bit token hashes, hashed with the identity). Equal to
+    ``MinHash(num_perm=NUM_PERM, hashfunc=identity).update_batch(set).hashvalues`` for each set, computed
+    over all sets together (a MinHash object per vendor costs ten times more). Sets must not be empty."""
+    n = len(offsets) - 1
+    out = np.empty((n, NUM_PERM), dtype=np.uint32)
+    a, b = _PERMUTATIONS
+    start = 0
+    while start < n:
+        # as many whole sets as fit in one step
+        stop = int(np.searchsorted(offsets, offsets[start] + _TOKENS_PER_STEP, side="right")) - 1
+        stop = min(max(stop, start + 1), n)
+        lo, hi = offsets[start], offsets[stop]
+        hv = _fmix32(values[lo:hi])[:, None]
+        with np.errstate(over="ignore"):
+            phv = hv * a + b
+        out[start:stop] = np.minimum.reduceat(phv, offsets[start:stop] - lo, axis=0)
+        start = stop
+    return out
+
+
+def _fmix32(h: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer: datasketch pre-mixes every input hash with it (affine32 scheme)."""
+    with np.errstate(over="ignore"):
+        h = h ^ (h >> np.uint32(16))
+        h = h * np.uint32(0x85EBCA6B)
+        h = h ^ (h >> np.uint32(13))
+        h = h * np.uint32(0xC2B2AE35)
+        return h ^ (h >> np.uint32(16))
 
 
 _B64_CHARS = np.frombuffer(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/", dtype=np.uint8)
@@ -313,10 +355,6 @@ def temp_table(con: duckdb.DuckDBPyConnection, name: str, data: pa.Table) -> Non
         con.execute(f"CREATE OR REPLACE TEMP TABLE {name} AS SELECT * FROM {view}")
     finally:
         con.unregister(view)
-
-
-def _identity(x: int) -> int:
-    return x
 
 
 def _ships_and_mix(con: duckdb.DuckDBPyConnection) -> None:

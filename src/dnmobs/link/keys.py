@@ -13,11 +13,12 @@ import duckdb
 import pyarrow as pa
 
 from dnmobs.link import pgp
+from dnmobs.link.parallel import map_chunks
 
 # Profile texts worth handing to the parser: they mention a key block.
 _HAS_BLOCK = r"regexp_matches(t, '(?i)begin\s*pgp\s*public\s*key')"
 _DIGEST = "sha256(regexp_replace({}, '\\s+', '', 'g'))"
-BATCH = 5000
+BATCH = 50_000  # texts parsed and stored per transaction
 
 
 @dataclass
@@ -66,25 +67,10 @@ def _map_vendor_texts(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _store_parsed(con: duckdb.DuckDBPyConnection, texts: list[tuple[str, str]]) -> int:
-    blocks, keys, uids = [], [], []
-    unreadable = 0
-    for digest, text in texts:
-        res = pgp.parse_text(text)
-        unreadable += not res.certificates
-        blocks.append({"block_sha256": digest, "parser_version": pgp.PARSER_VERSION,
-                       "n_certificates": len(res.certificates), "problems": res.problems or None})
-        for ci, cert in enumerate(res.certificates):
-            pfpr = cert.primary.fingerprint if cert.primary else None
-            for key, is_primary in ([(cert.primary, True)] if cert.primary else []) + [(k, False) for k in cert.subkeys]:
-                keys.append({"block_sha256": digest, "cert_index": ci, "primary_fingerprint": pfpr,
-                             "fingerprint": key.fingerprint, "key_id": key.key_id, "is_primary": is_primary,
-                             "version": key.version, "algorithm": key.algorithm, "bits": key.bits,
-                             "curve": key.curve, "created": key.created.replace(tzinfo=None) if key.created else None,
-                             "revoked": cert.revoked if is_primary else None})
-            for uid in cert.user_ids:
-                emails = [e for e in cert.emails if e in uid.lower()]
-                uids.append({"block_sha256": digest, "cert_index": ci, "primary_fingerprint": pfpr,
-                             "user_id": uid.replace("\x00", ""), "email": emails[0] if emails else None})
+    rows = map_chunks(parse_rows, texts)
+    blocks = [r for kind, r in rows if kind == "block"]
+    keys = [r for kind, r in rows if kind == "key"]
+    uids = [r for kind, r in rows if kind == "uid"]
     digests = [d for d, _ in texts]
     con.execute("BEGIN TRANSACTION")
     try:
@@ -97,7 +83,30 @@ def _store_parsed(con: duckdb.DuckDBPyConnection, texts: list[tuple[str, str]]) 
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return unreadable
+    return sum(1 for b in blocks if b["n_certificates"] == 0)
+
+
+def parse_rows(texts: list[tuple[str, str]]) -> list[tuple[str, dict]]:
+    """('block' | 'key' | 'uid', row) for each (digest, text): what the three tables store."""
+    out: list[tuple[str, dict]] = []
+    for digest, text in texts:
+        res = pgp.parse_text(text)
+        out.append(("block", {"block_sha256": digest, "parser_version": pgp.PARSER_VERSION,
+                              "n_certificates": len(res.certificates), "problems": res.problems or None}))
+        for ci, cert in enumerate(res.certificates):
+            pfpr = cert.primary.fingerprint if cert.primary else None
+            for key, is_primary in ([(cert.primary, True)] if cert.primary else []) + [(k, False) for k in cert.subkeys]:
+                out.append(("key", {
+                    "block_sha256": digest, "cert_index": ci, "primary_fingerprint": pfpr,
+                    "fingerprint": key.fingerprint, "key_id": key.key_id, "is_primary": is_primary,
+                    "version": key.version, "algorithm": key.algorithm, "bits": key.bits, "curve": key.curve,
+                    "created": key.created.replace(tzinfo=None) if key.created else None,
+                    "revoked": cert.revoked if is_primary else None}))
+            for uid in cert.user_ids:
+                emails = [e for e in cert.emails if e in uid.lower()]
+                out.append(("uid", {"block_sha256": digest, "cert_index": ci, "primary_fingerprint": pfpr,
+                                    "user_id": uid.replace("\x00", ""), "email": emails[0] if emails else None}))
+    return out
 
 
 _BLOCKS = pa.schema([("block_sha256", pa.string()), ("parser_version", pa.int32()), ("n_certificates", pa.int32()),

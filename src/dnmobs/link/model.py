@@ -43,7 +43,7 @@ class Options:
     prior_strength: float = 10.0
     max_block: int = 100
     seed: int = 1
-    u_max_pairs: float = 2e6
+    u_max_pairs: float = 1e6
     min_vendors_for_u: int = 400  # fewer vendors than this: u stays at its priors
     threads: int | None = None
     label_pairs: list[tuple[str, str]] | None = None  # override: train m on these pairs only (benchmarks)

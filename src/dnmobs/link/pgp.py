@@ -38,7 +38,7 @@ _BEGIN = re2.compile(r"(?i)-{2,}\s*BEGIN\s*PGP\s*PUBLIC\s*KEY\s*BLOCK\s*-{2,}")
 _END = re2.compile(r"(?i)-{2,}\s*END\s*PGP\s*PUBLIC\s*KEY\s*BLOCK\s*-{2,}")
 _TAG = re2.compile(r"<[^<>]{0,40}>")  # <br>, <p>, </div> around or inside a pasted block
 _B64_RUN = re2.compile(r"[A-Za-z0-9+/]+")
-_B64_TAIL = re2.compile(r"[A-Za-z0-9+/]+$")
+_B64_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
 _B64_ALL = re2.compile(r"[A-Za-z0-9+/]*")
 _EMAIL = re2.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,8}")
 MAX_TEXT = 4 << 20  # text longer than this is not a key block a vendor pasted
@@ -95,8 +95,7 @@ def parse_text(text: str | None) -> ParseResult:
         res.problems.append(f"text of {len(text):,} characters is too long for a key block")
         return res
     text = _normalise(text)
-    begins = [m.end() for m in _BEGIN.finditer(text)]
-    ends = [(m.start(), m.end()) for m in _END.finditer(text)]
+    begins, ends = _markers(text)
     if not begins and not ends:
         body = "".join(text.split())
         if len(body) >= 64 and _is_b64(body.rstrip("=")):
@@ -118,6 +117,37 @@ def parse_text(text: str | None) -> ParseResult:
 def _body_text(region: str) -> str:
     # whitespace goes; so do the dashes of a dash-escaped END line ('- -----END ...' in signed text)
     return "".join(region.split()).rstrip("-")
+
+
+_CANON_BEGIN = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
+_CANON_END = "-----END PGP PUBLIC KEY BLOCK-----"
+
+
+def _markers(text: str) -> tuple[list[int], list[tuple[int, int]]]:
+    """Ends of BEGIN lines, and (start, end) of END lines. The canonical lines are found by plain search
+    (most texts); any other spelling of them (case, spaces, dashes) sends the text to the re2 patterns."""
+    n_any = text.upper().count("PGP PUBLIC KEY BLOCK")
+    if text.count(_CANON_BEGIN) + text.count(_CANON_END) == n_any:
+        begins, ends, i = [], [], 0
+        while (i := text.find(_CANON_BEGIN, i)) >= 0:
+            i += len(_CANON_BEGIN)
+            begins.append(i)
+        i = 0
+        while (i := text.find(_CANON_END, i)) >= 0:
+            ends.append((i, i + len(_CANON_END)))
+            i += len(_CANON_END)
+        return begins, _widen(text, ends)
+    return [m.end() for m in _BEGIN.finditer(text)], [(m.start(), m.end()) for m in _END.finditer(text)]
+
+
+def _widen(text: str, ends: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    # the pattern takes extra dashes before an END line ('------END'); so does the plain search
+    out = []
+    for a, b in ends:
+        while a > 0 and text[a - 1] == "-":
+            a -= 1
+        out.append((a, b))
+    return out
 
 
 def _normalise(text: str) -> str:
@@ -180,8 +210,7 @@ def _decode_body(s: str, problems: list[str], where: str, closed: bool = True
         return None
     enc = s.encode("ascii", "replace")
     stop = len(enc) - pad
-    tail = _B64_TAIL.search(s[:stop])
-    start = tail.start() if tail else stop
+    start = len(enc[:stop].rstrip(_B64_BYTES))  # the run of base64 characters ending at stop
     if stop - start < 8:
         problems.append(f"{where}: no base64 body")
         return None
@@ -268,7 +297,21 @@ def _starts_key(data: bytes, off: int) -> bool:
     if _tag_at(data, off) not in (6, 14):
         return False
     head = _packet_header(data, off)
-    return head is not None and head[2] <= len(data) and parse_key_packet(head[0], data[head[1]:head[2]]) is not None
+    return head is not None and head[2] <= len(data) and _key_body_ok(data[head[1]:head[2]])
+
+
+def _key_body_ok(body: bytes) -> bool:
+    """parse_key_packet would read it (checked without hashing)."""
+    if not body:
+        return False
+    if body[0] in (2, 3):
+        return _v3_key(body) is not None
+    if body[0] == 4:
+        return len(body) >= 6 and _material_fits(body[5], body, 6)
+    if body[0] in (5, 6):
+        return (len(body) >= 10 and int.from_bytes(body[6:10], "big") == len(body) - 10
+                and _material_fits(body[5], body, 10))
+    return False
 
 
 def _tag_at(data: bytes, off: int) -> int | None:
@@ -488,7 +531,7 @@ def _certificates(data: bytes, packets: list[Packet], res: ParseResult, where: s
         elif tag == 13:
             uid = body.decode("utf-8", "replace")
             cert.user_ids.append(uid)
-            for m in _EMAIL.finditer(uid):
+            for m in (_EMAIL.finditer(uid) if "@" in uid else ()):
                 email = m.group(0).lower()
                 if email not in cert.emails:
                     cert.emails.append(email)
@@ -595,8 +638,7 @@ def armor(data: bytes, headers: dict[str, str] | None = None, line_break: str = 
 def dearmor(text: str) -> bytes:
     """The packet bytes of the first readable block in ``text``, as parse_text recovers them; b'' if none."""
     text = _normalise(text)
-    begins = [m.end() for m in _BEGIN.finditer(text)]
-    ends = [(m.start(), m.end()) for m in _END.finditer(text)]
+    begins, ends = _markers(text)
     for _, (start, stop), kind in _regions(begins, ends, len(text)):
         got = _decode_body(_body_text(text[start:stop]), [], "block", kind != "open")
         if got:

@@ -1,0 +1,40 @@
+"""Pure-Python work over many records (parsing keys, finding contacts) spread over processes.
+
+DuckDB already uses every core for the SQL; the per-record Python (PGP packets, contact patterns) does not,
+so large batches go to a pool of worker processes ('spawn': no state of the parent's threads is copied).
+Small batches stay in the process: starting workers costs more than it saves.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+MIN_PARALLEL = 20_000  # records; below this the work runs in this process
+CHUNK = 5_000
+
+
+def workers() -> int:
+    try:
+        n = len(os.sched_getaffinity(0))
+    except AttributeError:
+        n = os.cpu_count() or 1
+    env = os.environ.get("DNMOBS_WORKERS")
+    return max(1, int(env)) if env and env.isdigit() else n
+
+
+def map_chunks(fn: Callable[..., list], items: Sequence, *args: Any) -> list:
+    """``fn(chunk, *args)`` over chunks of ``items``, results concatenated in order. ``fn`` must be a
+    module-level function (it is sent to the workers by name)."""
+    n = workers()
+    if len(items) < MIN_PARALLEL or n < 2:
+        return fn(list(items), *args)
+    chunks = [list(items[i:i + CHUNK]) for i in range(0, len(items), CHUNK)]
+    out: list = []
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as ex:
+        for part in ex.map(fn, chunks, *([a] * len(chunks) for a in args)):
+            out.extend(part)
+    return out
