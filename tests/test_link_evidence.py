@@ -122,3 +122,50 @@ def test_agora_slice_key_sets_are_identities(shared_data, con):
     assert right / (right + wrong) >= 0.97
     handles = {v[0]: v[2].lower() for v in prep.vendors}
     assert any({"puredrugs", "amsterdamngood"} <= {handles[m] for m in c.members} for c in clusters)
+
+
+def test_minhash_matrix_equals_datasketch():
+    import numpy as np
+    from datasketch import MinHash
+
+    from dnmobs.link.features import NUM_PERM, minhash_matrix
+
+    rng = np.random.default_rng(0)
+    sets = [rng.integers(0, 2**32, size=int(rng.integers(1, 200)), dtype=np.uint64).astype(np.uint32)
+            for _ in range(300)]
+    offsets = np.concatenate([[0], np.cumsum([len(s) for s in sets])])
+    got = minhash_matrix(np.concatenate(sets), offsets)
+    for i, s in enumerate(sets):
+        m = MinHash(num_perm=NUM_PERM, hashfunc=lambda x: x)
+        m.update_batch([int(v) for v in s])
+        assert (m.hashvalues == got[i]).all()
+
+
+def test_parallel_map_equals_serial(monkeypatch):
+    from dnmobs.link import keys, parallel
+
+    texts = [(str(i), pgpkeys.armored_key(i, f"v{i}", "stripped")) for i in range(60)]
+    serial = keys.parse_rows(texts)
+    monkeypatch.setattr(parallel, "MIN_PARALLEL", 10)
+    monkeypatch.setattr(parallel, "CHUNK", 16)
+    monkeypatch.setenv("DNMOBS_WORKERS", "2")
+    assert parallel.map_chunks(keys.parse_rows, texts) == serial
+
+
+def test_sample_movers_are_linked(tmp_path, con):
+    from dnmobs.sample import vendor_tables
+    from dnmobs.sample.world import build
+
+    world = build(7)
+    steps = vendor_tables.write(world, tmp_path)
+    for step in steps:
+        assert not ingest(con, [str(p) for p in step.paths], IngestOptions(**step.options)).errors
+    prep = prepare(con, Options())
+    clusters = clusters_at(prep, Options.threshold)
+    handle = {v[0]: (v[1], v[2]) for v in prep.vendors}
+    groups = [{handle[m] for m in c.members} for c in clusters]
+    movers = [v for v in world.vendors if len(v.markets) > 1]
+    assert any(v.aliases for v in movers)  # a renamed mover is in the sample
+    for v in movers:
+        want = {(m, v.handle_on(m)) for m in v.markets}
+        assert want in groups, want
