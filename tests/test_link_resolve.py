@@ -203,3 +203,12 @@ def test_cli_link_show_export(con, tmp_path):
     res = runner.invoke(app, ["--db", db, "export", "identities", "--out", str(tmp_path / "i.jsonl")])
     assert res.exit_code == 0
     assert len((tmp_path / "i.jsonl").read_text().splitlines()) > 10
+
+
+def test_empty_and_single_vendor_stores(con):
+    rep = link(con, Options())
+    assert (rep.vendors, rep.identities) == (0, 0)
+    con.execute("INSERT INTO vendors (vendor_id, market, handle) VALUES ('v1', 'agora', 'Solo')")
+    rep = link(con, Options())
+    assert (rep.vendors, rep.identities) == (1, 1)
+    assert con.execute("SELECT n_members, score FROM identities").fetchall() == [(1, 1.0)]

@@ -76,12 +76,15 @@ def build(con: duckdb.DuckDBPyConnection, use_pgp: bool) -> FeatureStats:
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _link_input AS
         SELECT lv.vendor_id AS unique_id, lv.market, lv.handle,
-               h.h_norm, h.h_skel, h.h_stem, h.h_words,
-               c.contacts, k.fprs, k.subkeys, k.key_emails, k.key_label,
-               t.title_sig, t.title_bands, t.n_titles,
+               h.h_norm::VARCHAR AS h_norm, h.h_skel::VARCHAR AS h_skel, h.h_stem::VARCHAR AS h_stem,
+               h.h_words::VARCHAR AS h_words,
+               c.contacts::VARCHAR[] AS contacts, k.fprs::VARCHAR[] AS fprs, k.subkeys::VARCHAR[] AS subkeys,
+               k.key_emails::VARCHAR[] AS key_emails, k.key_label::VARCHAR AS key_label,
+               t.title_sig::VARCHAR AS title_sig, t.title_bands::BIGINT[] AS title_bands,
+               t.n_titles::BIGINT AS n_titles,
                CASE WHEN t.title_sig IS NOT NULL THEN coalesce(rt.rare_titles, []::UBIGINT[]) END AS rare_titles,
-               p.profile_sig, p.profile_bands,
-               sm.ships, sm.mix,
+               p.profile_sig::VARCHAR AS profile_sig, p.profile_bands::BIGINT[] AS profile_bands,
+               sm.ships::VARCHAR[] AS ships, sm.mix::VARCHAR[] AS mix,
                coalesce(lv.first_seen, ob.first_seen) AS first_seen,
                coalesce(lv.last_seen, ob.last_seen) AS last_seen
         FROM _lv lv

@@ -70,7 +70,7 @@ def prepare(con: duckdb.DuckDBPyConnection, opts: Options) -> Prepared:
     key_stats = keys.refresh(con) if opts.use_pgp else None
     feat = features.build(con, opts.use_pgp)
     try:
-        scores = score(con, opts)
+        scores = score(con, opts) if feat.vendors > 1 else Scores(pa.table({}), {}, "nothing to link")
         kedges = key_edges(con) if opts.use_pgp else []
         vendors = con.execute("""
             SELECT i.unique_id, i.market, i.handle, i.first_seen, i.last_seen, coalesce(s.n, 0), i.fprs
