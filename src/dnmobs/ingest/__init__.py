@@ -20,7 +20,7 @@ import duckdb
 import pyarrow as pa
 
 from dnmobs import DnmobsError
-from dnmobs.ingest import formats
+from dnmobs.ingest import csvread, formats
 from dnmobs.ingest.loaders import LOADERS, Chunk, drop_quietly
 from dnmobs.ingest.records import SCHEMAS, Batch, conform, conform_sql
 from dnmobs.ingest.sources import Limits, Note, SourceFile, expand
@@ -215,17 +215,30 @@ def _insert_source(con, sid: int, src: SourceFile, fmt: str | None, market: str 
          "failed" if rep.error else "complete", rep.error, rep.read, rep.stored, rep.quarantined, rep.skipped])
 
 
-def _run_chunk(con, srcs: list[SourceFile], fmt: ModuleType, opts: Options) -> list[SourceReport]:
+def _run_chunk(con, srcs: list[SourceFile], fmt: ModuleType, opts: Options,
+               careful: bool = False) -> list[SourceReport]:
     """Read and load a chunk in one transaction. If the reader fails, each source is retried alone
-    so the failure is pinned on the one source that caused it."""
+    and carefully (csvread.careful: tolerant readers only, no DuckDB error can abort the
+    transaction), so the failure is pinned on the one source that caused it and the records it
+    still holds are kept. A source that fails even then is recorded as failed, with the reason."""
     con.execute("BEGIN TRANSACTION")
     try:
-        reps = _load_chunk(con, srcs, fmt, opts, allow_failure=len(srcs) == 1)
+        with csvread.careful(careful):
+            reps = _load_chunk(con, srcs, fmt, opts, allow_failure=careful and len(srcs) == 1)
         con.execute("COMMIT")
         return reps
-    except _ChunkFailed:
+    except _ChunkFailed as exc:
         con.execute("ROLLBACK")
-        return [rep for src in srcs for rep in _run_chunk(con, [src], fmt, opts)]
+        if not careful or len(srcs) > 1:
+            return [rep for src in srcs for rep in _run_chunk(con, [src], fmt, opts, careful=True)]
+        con.execute("BEGIN TRANSACTION")
+        try:
+            rep = _write_unread(con, srcs[0], fmt, opts, [*srcs[0].notes, Note("file", str(exc))])
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+        return [rep]
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -257,7 +270,10 @@ def _load_chunk(con, srcs: list[SourceFile], fmt: ModuleType, opts: Options,
             break
         except DnmobsError as exc:
             failed = str(exc)
-        except (UnicodeError, ValueError, OSError, LookupError, duckdb.Error) as exc:
+        except duckdb.Error as exc:  # the transaction is aborted: only a rollback helps
+            raise _ChunkFailed(f"reader failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
+                               ) from None
+        except (UnicodeError, ValueError, OSError, LookupError) as exc:
             failed = f"reader failed: {str(exc).splitlines()[0] if str(exc) else type(exc).__name__}"
         if failed:
             if not allow_failure:

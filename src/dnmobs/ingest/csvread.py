@@ -1,30 +1,56 @@
 """Read CSV sources into one temporary table of text columns, whatever shape they are in.
 
-DuckDB's reader is the fast path: all files of a chunk in one scan, every column as VARCHAR,
-malformed rows collected as rejects with their line and reason. When DuckDB cannot read a
-file at all (an over-long line, say), Python's csv module reads that file record by record
-instead, so the records before and after the damage are still kept. Either way the format
-then maps the same table with the same SQL.
+DuckDB's reader is the fast path: the files of a chunk that share a header are read in one scan,
+every column as VARCHAR, with the header read here first and handed to DuckDB (no sniffing: a
+sniffer gives up on a file with a broken quote). Malformed records become rejects with their line
+and reason: wrong field counts, lines over the size cap, invalid UTF-8. Groups with different
+headers are joined by column name (a column a file lacks is NULL in its records).
+
+Two kinds of damage need Python's csv module, record by record, instead (``_python_read``):
+
+* An unmatched quote: a CSV reader swallows every line up to the next quote into one record.
+  DuckDB reports that as a reject spanning several lines; such a file is read again here, with
+  recovery: a record that spans lines but has the wrong number of fields is taken to start with
+  a stray quote, so only its first line is quarantined and reading resumes on the next line.
+* A file DuckDB cannot read at all (a damaged gzip stream, which DuckDB decompresses itself):
+  the DuckDB error aborts the chunk's transaction, so the ingest orchestrator rolls back and
+  reads each source again alone with ``careful(True)`` in force: then every file is read here,
+  gzip is decompressed tolerantly (what came before the damage is kept, with a note), and no
+  DuckDB error can abort the transaction.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
+import contextvars
 import csv
 import io
 import itertools
 import sys
-from collections.abc import Sequence
+from collections import deque
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import duckdb
-import orjson
 import pyarrow as pa
 
 from dnmobs.ingest.sources import Note, SourceFile
 
 MAX_RECORD_BYTES = 4 * 1024 * 1024
+HEADER_BYTES = 256 * 1024  # a header longer than this is read by the careful path
 _counter = itertools.count()
+_CAREFUL: contextvars.ContextVar[bool] = contextvars.ContextVar("dnmobs_csv_careful", default=False)
+
+
+@contextlib.contextmanager
+def careful(on: bool = True) -> Iterator[None]:
+    """While in force, every CSV is read by the tolerant Python reader (see the module doc)."""
+    token = _CAREFUL.set(on)
+    try:
+        yield
+    finally:
+        _CAREFUL.reset(token)
 
 
 @dataclass
@@ -46,9 +72,25 @@ def quote_sql(s: str) -> str:
     return "'" + s.replace("'", "''") + "'"
 
 
+def _quote_ident(col: str) -> str:
+    return '"' + col.replace('"', '""') + '"'
+
+
 def header_of(src: SourceFile, encoding: str = "utf-8", delim: str = ",") -> list[str]:
-    text = src.head(256 * 1024).decode(encoding, "replace").lstrip("\ufeff")
-    first = next(csv.reader(io.StringIO(text), delimiter=delim), [])
+    return _header(src, encoding, delim) or []
+
+
+def _header(src: SourceFile, encoding: str = "utf-8", delim: str = ",") -> list[str] | None:
+    """The first record's fields, stripped; None when the head does not hold the whole record."""
+    head = src.head(HEADER_BYTES)
+    text = head.decode(encoding, "replace").lstrip("\ufeff")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    try:
+        first = next(reader, [])
+    except csv.Error:
+        return None
+    if len(head) >= HEADER_BYTES and reader.line_num >= text.count("\n") + text.count("\r"):
+        return None  # the header may go on beyond the head
     return [c.strip() for c in first]
 
 
@@ -60,85 +102,93 @@ def decode_legacy(data: bytes, encoding: str) -> str:
 
 def prepare(src: SourceFile, encoding: str = "utf-8", newline_clean: bool = False) -> None:
     """Transcode a source to UTF-8 in place; ``newline_clean`` turns NEL, LS and PS into newlines."""
-    if encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig") and not newline_clean:
+    if src.transcoded or (encoding.lower().replace("-", "").replace("_", "") in ("utf8", "utf8sig")
+                          and not newline_clean):
         return
     text = decode_legacy(src.read_bytes(), encoding)
     if newline_clean:
         text = text.replace("\x85", "\n").replace("\u2028", "\n").replace("\u2029", "\n")
-    src.data, src.file = text.encode("utf-8"), None
+    src.data, src.file, src.transcoded = text.encode("utf-8"), None, True
 
 
-def read_tables(con: duckdb.DuckDBPyConnection, srcs: Sequence[SourceFile], *, delim: str = ",",
-                by_header: bool = False) -> CsvTable:
-    """All sources (already UTF-8) as one temp table. The sources must share one header, unless
-    ``by_header``: then each group of sources with the same header is read in one scan and the
-    groups are joined by column name (a column a file lacks is NULL in its records)."""
-    if by_header:
-        groups: dict[tuple[str, ...], list[int]] = {}
-        for i, s in enumerate(srcs):
-            groups.setdefault(tuple(header_of(s, delim=delim)), []).append(i)
-        if len(groups) > 1:
-            return _read_groups(con, srcs, list(groups.values()), delim)
-    name = f"_csv{next(_counter)}"
-    paths = [str(s.duckdb_path()) for s in srcs]
+def read_tables(con: duckdb.DuckDBPyConnection, srcs: Sequence[SourceFile], *, delim: str = ",") -> CsvTable:
+    """All sources (already UTF-8) as one temp view, see CsvTable. Sources with different headers
+    are joined by column name."""
+    groups: dict[tuple[str, ...] | None, list[int]] = {}
+    for i, s in enumerate(srcs):
+        h = None if _CAREFUL.get() else _header(s, delim=delim)
+        # a file read carefully, or whose header is unclear, forms a group of its own
+        groups.setdefault(tuple(_unique(h)) if h else (None, i), []).append(i)  # type: ignore[arg-type]
+    parts: list[tuple[list[int], CsvTable]] = []
     try:
-        notes = _duckdb_read(con, name, paths, delim)
-    except duckdb.Error:
-        CsvTable(name, [], [], 0).drop(con)
-        if len(srcs) == 1:
-            return _python_read(con, srcs[0], name, delim)
-        # read each file on its own, so only the damaged one takes the slow path
-        return _read_groups(con, srcs, [[i] for i in range(len(srcs))], delim)
-    cols = [r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()][3:]  # after _r, src, _row
-    rows = con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0]
-    return CsvTable(name, cols, notes, rows)
+        for key, idx in groups.items():
+            group = [srcs[i] for i in idx]
+            if key and key[0] is not None:
+                t, redo = _duckdb_read(con, group, list(key), delim)
+                parts.append(([idx[j] for j in range(len(idx)) if j not in redo], t))
+                parts.extend(([idx[j]], _python_read(con, group[j], delim)) for j in sorted(redo))
+            else:
+                parts.append((idx, _python_read(con, group[0], delim)))
+    except BaseException:
+        for _, p in parts:
+            _quietly_drop(con, p)
+        raise
+    return _union(con, parts)
 
 
-def _read_groups(con: duckdb.DuckDBPyConnection, srcs: Sequence[SourceFile], groups: list[list[int]],
-                 delim: str) -> CsvTable:
-    """Read each group of sources on its own and join the tables by column name, ``src`` renumbered
-    to the sources' positions in ``srcs``. Columns come in the order first seen."""
+def _quietly_drop(con: duckdb.DuckDBPyConnection, t: CsvTable) -> None:
+    with contextlib.suppress(duckdb.Error):
+        t.drop(con)
+
+
+def _union(con: duckdb.DuckDBPyConnection, parts: list[tuple[list[int], CsvTable]]) -> CsvTable:
+    """One view over the parts, ``src`` renumbered to positions in the chunk; a single part whose
+    sources are all of the chunk in order is used as it is (the fast path copies nothing)."""
+    notes = [Note(n.location, n.reason, n.raw, idx[n.src]) for idx, p in parts for n in p.notes]
+    if len(parts) == 1 and parts[0][0] == list(range(len(parts[0][0]))):
+        t = parts[0][1]
+        return CsvTable(t.name, t.columns, notes, t.rows)
     name = f"_csv{next(_counter)}"
-    parts = [(idx, read_tables(con, [srcs[i] for i in idx], delim=delim)) for idx in groups]
     try:
         cols: list[str] = []
         for _, p in parts:
             cols.extend(c for c in p.columns if c not in cols)
         selects = []
         for idx, p in parts:
-            remap = "[" + ", ".join(str(i) for i in idx) + "]"
-            have = [_quote_ident(c) for c in p.columns]
-            selects.append(f'SELECT list_extract({remap}, src + 1)::INTEGER AS src, _row'
-                           f'{", " if have else ""}{", ".join(have)} FROM "{p.name}"')
+            remap = "[" + ", ".join(str(i) for i in idx) + "]" if idx else "[0]"
+            have = "".join(", " + _quote_ident(c) for c in p.columns)
+            selects.append(f'SELECT list_extract({remap}, src + 1)::INTEGER AS src, _row{have} FROM "{p.name}"'
+                           + ("" if idx else " WHERE false"))
         con.execute(f'CREATE TEMP TABLE "{name}_r" AS ' + " UNION ALL BY NAME ".join(selects))
         order = ", ".join(["src", "_row", *(_quote_ident(c) for c in cols)])
         con.execute(f'CREATE TEMP VIEW "{name}" AS SELECT rowid AS _r, {order} FROM "{name}_r"')
     finally:
         for _, p in parts:
             p.drop(con)
-    notes = [Note(n.location, n.reason, n.raw, idx[n.src]) for idx, p in parts for n in p.notes]
-    return CsvTable(name, cols, notes, sum(p.rows for _, p in parts))
+    return CsvTable(name, cols, notes, con.execute(f'SELECT count(*) FROM "{name}_r"').fetchone()[0])
 
 
-def _quote_ident(col: str) -> str:
-    return '"' + col.replace('"', '""') + '"'
-
-
-def _duckdb_read(con: duckdb.DuckDBPyConnection, name: str, paths: list[str], delim: str) -> list[Note]:
+def _duckdb_read(con: duckdb.DuckDBPyConnection, srcs: Sequence[SourceFile], header: list[str],
+                 delim: str) -> tuple[CsvTable, set[int]]:
+    """One scan of files sharing ``header``; returns the table and the positions of files to read
+    again carefully (a reject spanning several lines: an unmatched quote swallowed them)."""
+    name = f"_csv{next(_counter)}"
     rejects, scan = f"{name}_rej", f"{name}_scan"
+    paths = [str(s.duckdb_path()) for s in srcs]
     files = ", ".join(f"({quote_sql(p)}, {i})" for i, p in enumerate(paths))
+    plist = "[" + ", ".join(quote_sql(p) for p in paths) + "]"
+    columns = "{" + ", ".join(f"{quote_sql(c)}: 'VARCHAR'" for c in header) + "}"
     try:
         # No window functions here: they run on one thread. The temp table keeps file order, so
         # each record's number in its file is its rowid minus the first rowid of that file.
-        plist = "[" + ", ".join(quote_sql(p) for p in paths) + "]"
         con.execute(f"""
             CREATE TEMP TABLE "{name}_r" AS
             SELECT (list_position({plist}, _file) - 1)::INTEGER AS src, * EXCLUDE (_file)
-            FROM read_csv({plist}, all_varchar = true, header = true,
+            FROM read_csv({plist}, columns = {columns}, header = true, auto_detect = false,
                           delim = {quote_sql(delim)}, quote = '"', escape = '"', strict_mode = false,
                           null_padding = false, filename = '_file', store_rejects = true,
                           rejects_table = '{rejects}', rejects_scan = '{scan}',
-                          max_line_size = {MAX_RECORD_BYTES}, sample_size = -1)
+                          max_line_size = {MAX_RECORD_BYTES})
         """)
         con.execute(f"""
             CREATE TEMP VIEW "{name}" AS
@@ -154,50 +204,40 @@ def _duckdb_read(con: duckdb.DuckDBPyConnection, name: str, paths: list[str], de
     finally:
         con.execute(f"DROP TABLE IF EXISTS {rejects}")
         con.execute(f"DROP TABLE IF EXISTS {scan}")
+    redo = {src for src, _, _, _, raw in rows if raw and ("\n" in raw or "\r" in raw)}
     notes, seen = [], set()
     for src, line, etype, msg, raw in rows:
-        if (src, line) in seen:  # duckdb reports one reject per bad field; one record gets one note
+        if src in redo or (src, line) in seen:  # one reject per bad field: one record gets one note
             continue
         seen.add((src, line))
         notes.append(Note(f"line {line}", f"malformed CSV record ({etype.lower()}): {msg.splitlines()[0][:200]}",
                           raw, src))
-    return notes
+    if redo:
+        con.execute(f'DELETE FROM "{name}_r" WHERE src IN ({", ".join(map(str, sorted(redo)))})')
+    count = con.execute(f'SELECT count(*) FROM "{name}_r"').fetchone()[0]
+    return CsvTable(name, _unique(header), notes, count), redo
 
 
-def _python_read(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, delim: str) -> CsvTable:
-    """Record-by-record reading for a file DuckDB refuses; damage costs only the damaged records."""
+def _python_read(con: duckdb.DuckDBPyConnection, src: SourceFile, delim: str) -> CsvTable:
+    """Record-by-record reading; damage costs only the damaged records (see _records)."""
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     notes: list[Note] = []
     header: list[str] | None = None
+    width: list[int | None] = [None]  # the header's field count, once read (the record splitter asks)
     rows: list[list[str | None]] = []
     with src.open() as fh:
         text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
-        reader = csv.reader(_lines_capped(text, notes), delimiter=delim, strict=False)
-        while True:
-            try:
-                rec = next(reader)
-            except StopIteration:
-                break
-            except csv.Error as exc:
-                notes.append(Note(f"line {reader.line_num}", f"malformed CSV record: {exc}"))
+        for first, last, rec, raw in _records(_lines_capped(text, notes), delim, lambda: width[0]):
+            where = f"line {first}" if first == last else f"lines {first}-{last}"
+            if rec is None:
+                notes.append(Note(where, raw[1], raw[0][:1024 * 64]))
                 continue
             if header is None:
                 header = [h.lstrip("\ufeff").strip() for h in rec]
-                continue
-            if not rec:
-                continue
-            size = sum(len(f) for f in rec)
-            if size > MAX_RECORD_BYTES:
-                notes.append(Note(f"line {reader.line_num}",
-                                  f"record of {size} characters exceeds the cap of {MAX_RECORD_BYTES}",
-                                  delim.join(rec)[:1024]))
-                continue
-            if len(rec) != len(header):
-                notes.append(Note(f"line {reader.line_num}",
-                                  f"malformed CSV record: expected {len(header)} fields, found {len(rec)}",
-                                  orjson.dumps(rec).decode()))
+                width[0] = len(header)
                 continue
             rows.append([f if f != "" else None for f in rec])
+    name = f"_csv{next(_counter)}"
     cols = _unique(header or [])
     arrays = [pa.array([0] * len(rows), pa.int32()), pa.array(range(1, len(rows) + 1), pa.int64())] + [
         pa.array([r[i] for r in rows], pa.string()) for i in range(len(cols))]
@@ -211,7 +251,71 @@ def _python_read(con: duckdb.DuckDBPyConnection, src: SourceFile, name: str, del
     return CsvTable(name, cols, notes, len(rows))
 
 
-def _unique(names: list[str]) -> list[str]:
+def _records(lines: Iterator[tuple[int, str]], delim: str, width) -> Iterator[tuple[int, int, list | None, object]]:
+    """(first line, last line, fields, raw) per record, or (first, last, None, (raw, reason)) per bad one.
+
+    Physical lines are gathered until their quotes balance (``""`` inside a quoted field counts
+    twice, so balance means the record is closed). A record of several lines with the wrong number
+    of fields (``width()``; the header sets it) means a stray quote swallowed the lines after it:
+    its first line is reported bad and the other lines are read again. Work stays linear: a line
+    is read again at most once more than it is read. Consecutive bad records become one note.
+    """
+    pending: list[tuple[int, str]] = []
+    size = quotes = 0
+    again: deque[tuple[int, str]] = deque()
+    bad: list[tuple[int, str, str]] = []  # a run of bad lines: (line, text, reason)
+
+    def flush_bad():
+        if bad:
+            raw = "".join(t for _, t, _ in bad)
+            yield bad[0][0], bad[-1][0], None, (raw, bad[0][2])
+            bad.clear()
+
+    def next_line():
+        if again:
+            return again.popleft()
+        return next(lines, None)
+
+    while True:
+        item = next_line()
+        if item is not None:
+            pending.append(item)
+            size += len(item[1])
+            quotes += item[1].count('"')
+            if quotes % 2 and size <= MAX_RECORD_BYTES:
+                continue  # inside a quoted field: the record goes on
+        if not pending:
+            break
+        text = "".join(t for _, t in pending)
+        first, last = pending[0][0], pending[-1][0]
+        closed = quotes % 2 == 0
+        try:
+            recs = list(csv.reader(io.StringIO(text, newline=""), delimiter=delim, strict=False)) if closed else []
+        except csv.Error:  # what strict=False still refuses counts as an unclosed record
+            recs, closed = [], False
+        want = width()
+        if closed and len(recs) == 1 and (want is None or len(recs[0]) == want):
+            yield from flush_bad()
+            yield first, last, recs[0], text
+        elif closed and not recs:  # a blank line
+            pass
+        elif len(pending) > 1:
+            # a stray quote: the first line is bad, the lines after it are read again
+            bad.append((first, pending[0][1], "malformed CSV record: unmatched quote or wrong number of fields"
+                        if closed else "malformed CSV record: a quote that never closes"))
+            again.extendleft(reversed(pending[1:]))
+        else:
+            n = len(recs[0]) if recs else 0
+            reason = (f"malformed CSV record: expected {want} fields, found {n}" if closed and recs
+                      else "malformed CSV record: a quote that never closes")
+            bad.append((first, text, reason))
+        pending, size, quotes = [], 0, 0
+        if item is None and not again:
+            break
+    yield from flush_bad()
+
+
+def _unique(names: Sequence[str]) -> list[str]:
     out: list[str] = []
     for i, n in enumerate(names):
         n = n or f"column{i}"
@@ -222,20 +326,21 @@ def _unique(names: list[str]) -> list[str]:
     return out
 
 
-def _lines_capped(text: io.TextIOBase, notes: list[Note]):
-    """Physical lines, with absurdly long ones dropped (and noted) so one line cannot exhaust memory."""
+def _lines_capped(text: io.TextIOBase, notes: list[Note]) -> Iterator[tuple[int, str]]:
+    """(number, physical line), with absurdly long lines dropped (and noted) so one line cannot
+    exhaust memory."""
     lineno = 0
     while True:
         line = text.readline(MAX_RECORD_BYTES + 1)
         if not line:
             return
         lineno += 1
-        if len(line) > MAX_RECORD_BYTES and not line.endswith("\n"):
+        if len(line) > MAX_RECORD_BYTES and not line.endswith(("\n", "\r")):
             while True:  # skip the rest of this physical line
                 more = text.readline(MAX_RECORD_BYTES)
-                if not more or more.endswith("\n"):
+                if not more or more.endswith(("\n", "\r")):
                     break
             notes.append(Note(f"line {lineno}", f"line longer than the cap of {MAX_RECORD_BYTES} characters",
                               line[:1024]))
             continue
-        yield line
+        yield lineno, line

@@ -13,6 +13,7 @@ import io
 import os
 import re
 import stat
+import struct
 import tarfile
 import tempfile
 import zipfile
@@ -66,6 +67,7 @@ class SourceFile:
     parts: tuple[str, ...] = ()  # path components above the file, for dates in folder names
     notes: list[Note] = field(default_factory=list)
     gz: bool = False  # ``file`` is gzip-compressed
+    transcoded: bool = False  # content already turned into UTF-8 (csvread.prepare), so a retry leaves it
     limits: Limits = field(default_factory=lambda: Limits())
     _temp: Path | None = None
 
@@ -124,10 +126,24 @@ class SourceFile:
         return self.file
 
     def duckdb_path(self) -> Path:
-        """A path DuckDB can scan: a .gz file as it is (DuckDB decompresses it), else local_path()."""
-        if self.gz and self.file is not None and self.file.name.lower().endswith(".gz"):
+        """A path DuckDB can scan: a .gz file as it is (DuckDB decompresses it), else local_path().
+        A .gz that says it inflates beyond the caps is decompressed here instead, where the size
+        cap stops it (DuckDB has no such cap)."""
+        if self.gz and self.file is not None and self.file.name.lower().endswith(".gz") and not self._bomb_like():
             return self.file
         return self.local_path()
+
+    def _bomb_like(self) -> bool:
+        """Does the gzip trailer's size (ISIZE: the last member's size mod 4 GiB, so a hint, not a
+        proof) exceed the member cap, or the ratio cap for anything over 10 MiB?"""
+        try:
+            with open(self.file, "rb") as fh:  # type: ignore[arg-type]
+                fh.seek(-4, io.SEEK_END)
+                isize = struct.unpack("<I", fh.read(4))[0]
+        except (OSError, struct.error):
+            return True
+        lim = self.limits
+        return isize > lim.max_member_bytes or (isize > 10 * 1024**2 and isize > lim.max_ratio * max(self.size, 1))
 
     def cleanup(self) -> None:
         if self._temp is not None:
@@ -349,7 +365,44 @@ def _refused(display: str, member: str, reason: str, parts: tuple[str, ...]) -> 
                       data=b"", parts=parts, notes=[Note(member, reason)])
 
 
+def zip_entry_count(src) -> int | None:
+    """The member count a zip's end record declares (zip64 too), read without indexing the
+    members; None when there is no readable end record."""
+    fh = open(src, "rb") if isinstance(src, (str, Path)) else src  # noqa: SIM115 (closed below when opened here)
+    try:
+        fh.seek(0, io.SEEK_END)
+        size = fh.tell()
+        fh.seek(max(0, size - (65535 + 22 + 20)))
+        tail = fh.read()
+        at = tail.rfind(b"PK\x05\x06")
+        if at < 0 or len(tail) < at + 22:
+            return None
+        count = struct.unpack_from("<H", tail, at + 10)[0]
+        if count != 0xFFFF:
+            return count
+        loc = at - 20  # the zip64 locator sits right before the end record
+        if loc < 0 or tail[loc:loc + 4] != b"PK\x06\x07":
+            return None
+        fh.seek(struct.unpack_from("<Q", tail, loc + 8)[0])
+        rec = fh.read(56)
+        return struct.unpack_from("<Q", rec, 32)[0] if rec[:4] == b"PK\x06\x06" and len(rec) >= 40 else None
+    except (OSError, struct.error):
+        return None
+    finally:
+        if fh is not src:
+            fh.close()
+        else:
+            fh.seek(0)
+
+
 def _zip_members(src, display: str, limits: Limits, parts: tuple[str, ...], depth: int) -> Iterator[SourceFile]:
+    # A zip is indexed whole before its first member can be read (zipfile parses the central
+    # directory up front): with a million members that alone takes seconds and a gigabyte, so an
+    # archive declaring more members than the cap is refused before it is opened.
+    declared = zip_entry_count(src)
+    if declared is not None and declared > limits.max_members:
+        raise DnmobsError(f"{display}: archive has {declared:,} members, more than the cap of "
+                          f"{limits.max_members:,}; not read (split it, or raise the cap)")
     try:
         zf = zipfile.ZipFile(src)
     except (zipfile.BadZipFile, OSError) as exc:

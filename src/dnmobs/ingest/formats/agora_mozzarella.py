@@ -52,7 +52,7 @@ def _na(col: str) -> str:
 
 
 def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
-    t = read_tables(ctx.con, srcs, by_header=True)
+    t = read_tables(ctx.con, srcs)
     try:
         products = "list" in t.columns
         need = PRODUCTS if products else VENDORALL

@@ -191,7 +191,7 @@ def _select(t: CsvTable, m: Mapping, remap: str, kind: str) -> str:
 def _read_csv(ctx: ReadContext, srcs: list[SourceFile], m: Mapping) -> CsvTable:
     for s in srcs:
         prepare(s, m.encoding)
-    return read_tables(ctx.con, srcs, delim=m.delimiter, by_header=True)
+    return read_tables(ctx.con, srcs, delim=m.delimiter)
 
 
 def _read_parquet(ctx: ReadContext, srcs: list[SourceFile]) -> CsvTable:

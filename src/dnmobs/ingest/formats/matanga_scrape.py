@@ -48,7 +48,7 @@ def sniff(head: str, name: str) -> bool:
 
 
 def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
-    t = read_tables(ctx.con, srcs, by_header=True)
+    t = read_tables(ctx.con, srcs)
     try:
         bad = missing_columns(srcs, t.columns, REQUIRED, NAME)
         if bad:

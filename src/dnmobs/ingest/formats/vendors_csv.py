@@ -30,7 +30,7 @@ def sniff(head: str, name: str) -> bool:
 
 
 def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
-    t = read_tables(ctx.con, srcs, by_header=True)
+    t = read_tables(ctx.con, srcs)
     try:
         lower = {c.lower(): c for c in t.columns}
         bad = missing_columns(srcs, list(lower), REQUIRED, NAME)
