@@ -6,11 +6,17 @@ so "observations without offers" is exactly the work left, and a second run does
 The USD price of each row follows the same order as ``parse_listing``: a USD price or a rate the
 page or row shows, then a rates file given to ``fill_offers``, then the store's ``rates`` table
 (the last rate at most ``MAX_AGE_DAYS`` old); otherwise NULL with the reason in ``price_note``.
+
+Texts are keyed by ``hash(title, description)`` (64 bits): with ~10^5 distinct texts the chance
+that two share a key is ~10^-9, and the join stays on integers instead of long strings.
 """
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
+import os
+import sys
 
 import pyarrow as pa
 
@@ -34,75 +40,130 @@ _TEXT_SCHEMA = pa.schema([
     ("bundle", pa.bool_()),
 ])
 
+# Observations that have no offers yet.
+_TODO = "NOT EXISTS (SELECT 1 FROM offers f WHERE f.obs_id = o.obs_id)"
+# Distinct texts above this many are parsed by worker processes, when that is safe (see _workers).
+PARALLEL_MIN = 30_000
+
 
 def fill_offers(con, rates: Rates | None = None) -> int:
     """Extract offers for every observation that has none; returns the number of offers rows added."""
-    con.execute("""
-        CREATE OR REPLACE TEMP TABLE _xo AS
-        SELECT o.obs_id, o.listing_id, o.market, o.vendor, o.crawl_date, o.title, o.description, o.price_text,
-               o.price_amount, o.price_currency, o.usd_rate, o.price_usd_shown, o.ships_from, o.ships_to,
-               hash(o.title, o.description) AS tid
-        FROM observations o
-        WHERE NOT EXISTS (SELECT 1 FROM offers f WHERE f.obs_id = o.obs_id)
-    """)
+    registered: list[str] = []
+    # A new execute() completes whatever result the caller left half-read (con.sql() would refuse).
+    con.execute("SELECT 1").fetchall()
     try:
-        n_obs = con.execute("SELECT count(*) FROM _xo").fetchall()[0][0]
-        if not n_obs:
+        if not _register_texts(con, registered):
             return 0
-        _register_texts(con)
-        _register_prices(con)
-        _register_places(con)
-        _register_rates(con, rates)
+        has_prices = _register_prices(con, registered)
+        _register_places(con, registered)
+        has_rates = _register_rates(con, rates, registered)
         before = con.execute("SELECT count(*) FROM offers").fetchall()[0][0]
-        con.execute(_INSERT)
-        after = con.execute("SELECT count(*) FROM offers").fetchall()[0][0]
-        return after - before
+        con.execute(_insert_sql(has_prices, has_rates))
+        return con.execute("SELECT count(*) FROM offers").fetchall()[0][0] - before
     finally:
-        for t in ("_xo", "_xt_in", "_xpp", "_xpl", "_xrf"):
-            con.execute(f"DROP TABLE IF EXISTS {t}")
-        for v in ("_xt", "_xpp_arrow", "_xpl_arrow", "_xrf_arrow"):
-            with contextlib.suppress(Exception):  # not registered when an earlier step failed
-                con.unregister(v)
+        for name in registered:
+            with contextlib.suppress(Exception):  # a view over Arrow, or a temp table
+                con.unregister(name)
+            con.execute(f"DROP TABLE IF EXISTS {name}")
 
 
-def _register_texts(con) -> None:
-    texts = con.sql("SELECT tid, any_value(title), any_value(description) FROM _xo GROUP BY tid").to_arrow_table()
+def _register_texts(con, registered: list[str]) -> int:
+    texts = con.sql(f"SELECT hash(o.title, o.description) AS tid, any_value(o.title), any_value(o.description) "
+                    f"FROM observations o WHERE {_TODO} GROUP BY tid").to_arrow_table()
+    if not texts.num_rows:
+        return 0
     tids = texts.column(0).to_pylist()
     titles = texts.column(1).to_pylist()
     descs = texts.column(2).to_pylist()
+    workers = _workers()
+    if len(tids) >= PARALLEL_MIN and workers > 1:
+        cols = _parse_parallel(tids, titles, descs, workers)
+    else:
+        cols = _parse_texts(tids, titles, descs)
+    con.register("_xt", pa.Table.from_pydict(cols, schema=_TEXT_SCHEMA))
+    registered.append("_xt")
+    return texts.num_rows
+
+
+def _parse_texts(tids: list, titles: list, descs: list) -> dict[str, list]:
     cols: dict[str, list] = {f.name: [] for f in _TEXT_SCHEMA}
+    c_tid, c_idx, c_n, c_sev = cols["tid"], cols["offer_index"], cols["n_offers"], cols["several_prices"]
+    c_drug, c_sub, c_cls, c_form, c_brand = (cols["is_drug"], cols["substance"], cols["substance_class"],
+                                             cols["form"], cols["brand"])
+    c_g, c_u, c_d, c_p = cols["grams"], cols["units"], cols["unit_dose_mg"], cols["purity_pct"]
+    c_ta, c_tc, c_tf, c_tt = cols["t_amount"], cols["t_currency"], cols["t_from"], cols["t_to"]
+    c_fl, c_pot, c_bun = cols["t_flags"], cols["potent"], cols["bundle"]
     for tid, title, desc in zip(tids, titles, descs, strict=True):
         f = analyse(title or "", desc or None)
-        qtys = f.qtys or (None,)
+        qtys = f.qtys or _NONE
         n = len(qtys)
         flags = list(f.flags)
+        bundle = "bundle" in flags
         for k, q in enumerate(qtys):
-            cols["tid"].append(tid)
-            cols["offer_index"].append(k)
-            cols["n_offers"].append(n)
-            cols["several_prices"].append(f.several_prices)
-            cols["is_drug"].append(f.is_drug)
-            cols["substance"].append(f.substance)
-            cols["substance_class"].append(f.cls)
-            cols["form"].append(f.form)
-            cols["brand"].append(f.brand)
-            cols["grams"].append(q.grams if q else None)
-            cols["units"].append(q.units if q else None)
-            cols["unit_dose_mg"].append(q.dose_mg if q else None)
-            cols["purity_pct"].append(f.purity)
-            cols["t_amount"].append(q.price_amount if q else None)
-            cols["t_currency"].append(q.price_currency if q else None)
-            cols["t_from"].append(f.ships_from)
-            cols["t_to"].append(f.ships_to)
-            cols["t_flags"].append(flags)
-            cols["potent"].append(f.potent)
-            cols["bundle"].append("bundle" in flags)
-    con.register("_xt", pa.Table.from_pydict(cols, schema=_TEXT_SCHEMA))
+            c_tid.append(tid)
+            c_idx.append(k)
+            c_n.append(n)
+            c_sev.append(f.several_prices)
+            c_drug.append(f.is_drug)
+            c_sub.append(f.substance)
+            c_cls.append(f.cls)
+            c_form.append(f.form)
+            c_brand.append(f.brand)
+            c_g.append(q[0])
+            c_u.append(q[1])
+            c_d.append(q[2])
+            c_p.append(f.purity)
+            c_ta.append(q[4])
+            c_tc.append(q[5])
+            c_tf.append(f.ships_from)
+            c_tt.append(f.ships_to)
+            c_fl.append(flags)
+            c_pot.append(f.potent)
+            c_bun.append(bundle)
+    return cols
 
 
-def _register_prices(con) -> None:
-    rows = con.execute("SELECT DISTINCT price_text FROM _xo WHERE price_text IS NOT NULL "
-                       "AND (price_amount IS NULL OR price_currency IS NULL)").fetchall()
+_NONE = ((None, None, None, None, None, None),)
+
+
+def _parse_chunk(args) -> dict[str, list]:
+    return _parse_texts(*args)
+
+
+def _workers() -> int:
+    """Worker processes for parsing: DNMOBS_WORKERS if set, else all CPUs when running as the dnmobs
+    command. Worker processes re-import the main module, which is safe for the dnmobs entry point
+    (guarded) but not for any script that calls fill_offers, so library callers opt in."""
+    env = os.environ.get("DNMOBS_WORKERS")
+    if env:
+        try:
+            return max(1, int(env))
+        except ValueError:
+            return 1
+    if os.path.basename(sys.argv[0] if sys.argv else "") == "dnmobs":
+        return min(os.cpu_count() or 1, 8)
+    return 1
+
+
+def _parse_parallel(tids: list, titles: list, descs: list, workers: int) -> dict[str, list]:
+    """Split the texts over worker processes (forkserver: they start clean, without the store's threads)."""
+    step = -(-len(tids) // (workers * 4))
+    chunks = [(tids[i:i + step], titles[i:i + step], descs[i:i + step]) for i in range(0, len(tids), step)]
+    ctx = multiprocessing.get_context("forkserver")
+    cols: dict[str, list] = {f.name: [] for f in _TEXT_SCHEMA}
+    with ctx.Pool(workers) as pool:
+        for part in pool.imap(_parse_chunk, chunks):
+            for k, v in part.items():
+                cols[k].extend(v)
+    return cols
+
+
+def _register_prices(con, registered: list[str]) -> bool:
+    """Displayed prices that the source did not give as a number are parsed once each."""
+    rows = con.execute(f"SELECT DISTINCT o.price_text FROM observations o WHERE o.price_text IS NOT NULL "
+                       f"AND (o.price_amount IS NULL OR o.price_currency IS NULL) AND {_TODO}").fetchall()
+    if not rows:
+        return False
     texts, amounts, curs, shown = [], [], [], []
     for (t,) in rows:
         a, c, s = parse_displayed(t)
@@ -110,23 +171,26 @@ def _register_prices(con) -> None:
         amounts.append(a)
         curs.append(c)
         shown.append(s)
-    con.register("_xpp_arrow", pa.table({"price_text": pa.array(texts, pa.string()),
-                                         "p_amount": pa.array(amounts, pa.float64()),
-                                         "p_currency": pa.array(curs, pa.string()),
-                                         "p_shown": pa.array(shown, pa.float64())}))
-    con.execute("CREATE OR REPLACE TEMP TABLE _xpp AS SELECT * FROM _xpp_arrow")
+    con.register("_xpp", pa.table({"price_text": pa.array(texts, pa.string()),
+                                   "p_amount": pa.array(amounts, pa.float64()),
+                                   "p_currency": pa.array(curs, pa.string()),
+                                   "p_shown": pa.array(shown, pa.float64())}))
+    registered.append("_xpp")
+    return True
 
 
-def _register_places(con) -> None:
-    rows = con.execute("SELECT DISTINCT v FROM (SELECT ships_from AS v FROM _xo UNION ALL SELECT ships_to FROM _xo) "
-                       "WHERE v IS NOT NULL").fetchall()
+def _register_places(con, registered: list[str]) -> None:
+    rows = con.execute(f"SELECT DISTINCT v FROM (SELECT o.ships_from AS v FROM observations o WHERE {_TODO} "
+                       f"UNION SELECT o.ships_to FROM observations o WHERE {_TODO}) WHERE v IS NOT NULL").fetchall()
     raw = [r[0] for r in rows]
-    con.register("_xpl_arrow", pa.table({"raw": pa.array(raw, pa.string()),
-                                         "codes": pa.array([field_codes(v) for v in raw], pa.string())}))
-    con.execute("CREATE OR REPLACE TEMP TABLE _xpl AS SELECT * FROM _xpl_arrow")
+    con.register("_xpl", pa.table({"raw": pa.array(raw, pa.string()),
+                                   "codes": pa.array([field_codes(v) for v in raw], pa.string())}))
+    registered.append("_xpl")
 
 
-def _register_rates(con, rates: Rates | None) -> None:
+def _register_rates(con, rates: Rates | None, registered: list[str]) -> bool:
+    """A dense daily table (day, currency) -> (rate, its day, origin) for the days of the work, built
+    from the rates file then the store, so the big query needs only an equality join."""
     days, curs, vals = [], [], []
     if rates is not None:
         for d, c, v in rates.rows():
@@ -135,52 +199,76 @@ def _register_rates(con, rates: Rates | None) -> None:
             vals.append(v)
     con.register("_xrf_arrow", pa.table({"date": pa.array(days, pa.date32()), "currency": pa.array(curs, pa.string()),
                                          "usd": pa.array(vals, pa.float64())}))
-    con.execute("CREATE OR REPLACE TEMP TABLE _xrf AS SELECT * FROM _xrf_arrow")
+    registered.append("_xrf_arrow")
+    store_n = con.execute("SELECT count(*) FROM rates").fetchall()[0][0]
+    if not days and not store_n:
+        return False
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _xr AS
+        WITH span AS (SELECT min(o.crawl_date) AS lo, max(o.crawl_date) AS hi FROM observations o WHERE {_TODO}),
+             src AS (SELECT date, currency, usd, 1 AS pri FROM _xrf_arrow
+                     UNION ALL SELECT date, currency, usd, 2 FROM rates),
+             cal AS (SELECT CAST(d AS DATE) AS day, c.currency
+                     FROM span, range(span.lo, span.hi + INTERVAL 1 DAY, INTERVAL 1 DAY) t(d),
+                          (SELECT DISTINCT currency FROM src) c)
+        SELECT cal.day, cal.currency,
+               arg_max(s.usd, s.date) FILTER (WHERE s.pri = 1) AS f_rate,
+               max(s.date) FILTER (WHERE s.pri = 1) AS f_day,
+               arg_max(s.usd, s.date) FILTER (WHERE s.pri = 2) AS s_rate,
+               max(s.date) FILTER (WHERE s.pri = 2) AS s_day
+        FROM cal JOIN src s ON s.currency = cal.currency AND s.date BETWEEN cal.day - {MAX_AGE_DAYS} AND cal.day
+        GROUP BY ALL
+    """)
+    registered.append("_xr")
+    return True
 
 
 _MARKET_CUR = " ".join(f"WHEN '{m}' THEN '{c}'" for m, c in MARKET_CURRENCY.items())
 
-# One row per (observation, offer of its text). The CASE chains mirror parse_listing.
-_INSERT = f"""
+
+def _insert_sql(has_prices: bool, has_rates: bool) -> str:
+    """One row per (observation, offer of its text). The CASE chains mirror listing_values."""
+    pp_join = "LEFT JOIN _xpp pp ON pp.price_text = o.price_text" if has_prices else ""
+    pp = ("pp.p_amount", "pp.p_currency", "pp.p_shown") if has_prices else ("NULL", "NULL", "NULL")
+    rates_join = "LEFT JOIN _xr r ON r.currency = p.currency AND r.day = p.crawl_date" if has_rates else ""
+    rate_cols = ("r.f_rate", "r.f_day", "r.s_rate", "r.s_day") if has_rates else (
+        "NULL::DOUBLE", "NULL::DATE", "NULL::DOUBLE", "NULL::DATE")
+    return f"""
 INSERT INTO offers (offer_id, obs_id, listing_id, market, vendor, date, offer_index, text, is_drug, substance,
                     substance_class, form, brand, grams, units, unit_dose_mg, purity_pct, price_amount,
                     price_currency, price_usd, price_usd_source, price_note, usd_per_gram, usd_per_pure_gram,
                     usd_per_unit, ships_from, ships_to, flags)
 WITH base AS (
-    SELECT o.*, t.offer_index, t.n_offers, t.several_prices, t.is_drug, t.substance, t.substance_class, t.form,
+    SELECT o.obs_id, o.listing_id, o.market, o.vendor, o.crawl_date, o.title, o.usd_rate,
+           t.offer_index, t.n_offers, t.several_prices, t.is_drug, t.substance, t.substance_class, t.form,
            t.brand, t.grams, t.units, t.unit_dose_mg, t.purity_pct, t.t_amount, t.t_currency, t.t_from, t.t_to,
            t.t_flags, t.potent, t.bundle,
-           coalesce(o.price_amount, pp.p_amount) AS b_amount,
-           coalesce(o.price_currency, pp.p_currency,
+           coalesce(o.price_amount, {pp[0]}) AS b_amount,
+           coalesce(o.price_currency, {pp[1]},
                     CASE lower(trim(o.market)) {_MARKET_CUR} ELSE NULL END) AS b_currency,
-           coalesce(o.price_usd_shown, pp.p_shown) AS b_shown,
+           coalesce(o.price_usd_shown, {pp[2]}) AS b_shown,
            fp.codes AS f_from, tp.codes AS f_to
-    FROM _xo o
-    JOIN _xt t ON t.tid = o.tid
-    LEFT JOIN _xpp pp ON pp.price_text = o.price_text
+    FROM observations o
+    JOIN _xt t ON t.tid = hash(o.title, o.description)
+    {pp_join}
     LEFT JOIN _xpl fp ON fp.raw = o.ships_from
     LEFT JOIN _xpl tp ON tp.raw = o.ships_to
+    WHERE {_TODO}
 ), priced AS (
     SELECT *,
+        (several_prices OR (t_amount IS NOT NULL AND b_amount IS NULL)) AS own,
         CASE WHEN several_prices OR (t_amount IS NOT NULL AND b_amount IS NULL) THEN t_amount
              WHEN n_offers > 1 THEN NULL ELSE b_amount END AS amount,
         CASE WHEN several_prices OR (t_amount IS NOT NULL AND b_amount IS NULL) THEN t_currency
              WHEN n_offers > 1 THEN NULL ELSE b_currency END AS currency,
         CASE WHEN several_prices OR (t_amount IS NOT NULL AND b_amount IS NULL) OR n_offers > 1 THEN NULL
-             ELSE b_shown END AS shown,
-        CASE WHEN several_prices OR (t_amount IS NOT NULL AND b_amount IS NULL) THEN NULL
-             ELSE usd_rate END AS row_rate
+             ELSE b_shown END AS shown
     FROM base
 ), rated AS (
-    SELECT p.*, rf.usd AS file_rate, rf.date AS file_day, rs.usd AS store_rate, rs.date AS store_day
-    FROM priced p
-    ASOF LEFT JOIN _xrf rf ON rf.currency = p.currency AND p.crawl_date >= rf.date
-    ASOF LEFT JOIN rates rs ON rs.currency = p.currency AND p.crawl_date >= rs.date
-), usd AS (
-    SELECT *,
-        CASE WHEN file_rate IS NOT NULL AND crawl_date - file_day <= {MAX_AGE_DAYS} THEN file_rate END AS f_rate,
-        CASE WHEN store_rate IS NOT NULL AND crawl_date - store_day <= {MAX_AGE_DAYS} THEN store_rate END AS s_rate
-    FROM rated
+    SELECT p.*, {rate_cols[0]} AS f_rate, {rate_cols[1]} AS f_day, {rate_cols[2]} AS s_rate,
+           {rate_cols[3]} AS s_day,
+           CASE WHEN NOT p.own THEN p.usd_rate END AS row_rate
+    FROM priced p {rates_join}
 ), conv AS (
     SELECT *,
         CASE WHEN shown IS NOT NULL THEN shown
@@ -200,12 +288,12 @@ WITH base AS (
              WHEN amount IS NULL THEN 'no price'
              WHEN currency IS NULL THEN 'price without a currency'
              WHEN row_rate IS NOT NULL THEN NULL
-             WHEN f_rate IS NOT NULL THEN CASE WHEN file_day <> crawl_date THEN currency || ' rate of '
-                  || strftime(file_day, '%Y-%m-%d') || ' (none on ' || strftime(crawl_date, '%Y-%m-%d') || ')' END
-             WHEN s_rate IS NOT NULL THEN CASE WHEN store_day <> crawl_date THEN currency || ' rate of '
-                  || strftime(store_day, '%Y-%m-%d') || ' (none on ' || strftime(crawl_date, '%Y-%m-%d') || ')' END
+             WHEN f_rate IS NOT NULL THEN CASE WHEN f_day <> crawl_date THEN currency || ' rate of '
+                  || strftime(f_day, '%Y-%m-%d') || ' (none on ' || strftime(crawl_date, '%Y-%m-%d') || ')' END
+             WHEN s_rate IS NOT NULL THEN CASE WHEN s_day <> crawl_date THEN currency || ' rate of '
+                  || strftime(s_day, '%Y-%m-%d') || ' (none on ' || strftime(crawl_date, '%Y-%m-%d') || ')' END
              ELSE 'no USD rate for ' || currency || ' on ' || strftime(crawl_date, '%Y-%m-%d') END AS price_note
-    FROM usd
+    FROM rated
 ), derived AS (
     SELECT *,
         CASE WHEN NOT bundle AND grams > 0 THEN price_usd / grams END AS usd_per_gram,
@@ -213,19 +301,26 @@ WITH base AS (
              END AS usd_per_pure_gram,
         CASE WHEN units > 0 THEN price_usd / units END AS usd_per_unit
     FROM conv
+), flagged AS (
+    SELECT *,
+        amount = 0 AS f_zero,
+        amount >= 999 AND amount = floor(amount) AND amount < 1e15
+            AND regexp_full_match(CAST(CAST(amount AS BIGINT) AS VARCHAR), '9+') AS f_placeholder,
+        price_usd > 0 AND price_usd < {_MIN_USD} AS f_tiny,
+        price_usd > 1000000 AS f_huge,
+        NOT potent AND usd_per_gram > 0 AND (usd_per_gram < {_MIN_USD_PER_GRAM}
+            OR usd_per_gram > {_MAX_USD_PER_GRAM}) AS f_per_gram
+    FROM derived
 )
-SELECT substr(md5(obs_id || ':' || offer_index), 1, 20), obs_id, listing_id, market, vendor, crawl_date,
+SELECT obs_id || ':' || offer_index, obs_id, listing_id, market, vendor, crawl_date,
        offer_index, title, is_drug, substance, substance_class, form, brand, grams, units, unit_dose_mg,
        purity_pct, amount, currency, price_usd, price_usd_source, price_note, usd_per_gram, usd_per_pure_gram,
        usd_per_unit, coalesce(f_from, t_from), coalesce(f_to, t_to),
-       list_concat(t_flags, list_filter([
-           CASE WHEN amount = 0 THEN 'price-zero' END,
-           CASE WHEN amount >= 999 AND amount = floor(amount)
-                     AND regexp_full_match(CAST(CAST(amount AS BIGINT) AS VARCHAR), '9+') THEN 'price-placeholder' END,
-           CASE WHEN price_usd > 0 AND price_usd < {_MIN_USD} THEN 'price-tiny' END,
-           CASE WHEN price_usd > 1000000 THEN 'price-implausible' END,
-           CASE WHEN NOT potent AND usd_per_gram > 0 AND (usd_per_gram < {_MIN_USD_PER_GRAM}
-                     OR usd_per_gram > {_MAX_USD_PER_GRAM}) THEN 'price-per-gram-implausible' END
-       ], lambda x: x IS NOT NULL))
-FROM derived
+       CASE WHEN coalesce(f_zero OR f_placeholder OR f_tiny OR f_huge OR f_per_gram, false)
+            THEN list_concat(t_flags, list_filter([
+                CASE WHEN f_zero THEN 'price-zero' END, CASE WHEN f_placeholder THEN 'price-placeholder' END,
+                CASE WHEN f_tiny THEN 'price-tiny' END, CASE WHEN f_huge THEN 'price-implausible' END,
+                CASE WHEN f_per_gram THEN 'price-per-gram-implausible' END], lambda x: x IS NOT NULL))
+            ELSE t_flags END
+FROM flagged
 """
