@@ -4,6 +4,11 @@ Where each field sits is declared in the selector tables below; the code hooks r
 selector cannot: the description (loose text between the price and the vendor link), the
 ships-from/to block (text after an icon, up to a line break), the header's BTC/USD rate.
 
+A page is looked at region by region (the header, the breadcrumb bar, the main part: children
+of <body>), each with its own small table, which costs the selector engine much less than one
+query with every selector over the whole page; the product's fields are children of the product
+box, read in one walk that also collects the description.
+
 Error pages: a product URL answered with the market's front page (the listing was removed or
 hidden) is ``removed``; login, CAPTCHA, DDoS and server pages are recognised by
 dnmobs.markets.errors.
@@ -11,49 +16,58 @@ dnmobs.markets.errors.
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 from selectolax.lexbor import LexborNode
 
 from dnmobs.markets import errors, fields, model
 from dnmobs.markets.doc import Doc, text_of
 from dnmobs.markets.model import Parsed
-from dnmobs.markets.util import TEXT, Selectors, block_text, children, has_class, next_element
+from dnmobs.markets.util import (
+    TEXT,
+    Selectors,
+    block_text,
+    children,
+    has_class,
+    next_element,
+    select,
+    select_first,
+)
 
 NAME = "agora"
 MARKET = "agora"
 MARKET_KIND = "darknet"
 CONFIDENCE = 1.0
 
-# The landmarks that tell page types apart, the header and the breadcrumb, in one pass.
-PAGE = Selectors({
-    "heading": "#page-heading",
-    "rate": "#login-info-bar",
-    "crumbs": ".topnav-element a",  # every step of the category breadcrumb
+REGIONS = {"header": "topmost", "nav": "top-navigation", "main": "middlestuff"}  # ids of <body>'s children
+HEADER = Selectors({"heading": "#page-heading", "rate": "#login-info-bar"})
+NAV = Selectors({"crumbs": ".topnav-element a"}, many=("crumbs",))  # every step of the category path
+MAIN = Selectors({
     "product": "#single-product",
     "bio": ".vendorbio-description",
     "list": "#product-list",
     "front": "#product-index",
-}, many=("crumbs",))
-PRODUCT = Selectors({  # under "product"
+})
+PRODUCT = Selectors({  # children of "product" (each with its tag: other tags are skipped unread)
     "title": "h1",
-    "price": ".product-page-price",
+    "price": "div.product-page-price",
     "vendor": "a.gen-user-link",
-    "ships": ".product-page-ships",
-    "buy": ".button-red a",
-    "unavailable": ".button-grey a",
-    "feedback": ".embedded-feedback-list tr",  # rating, text, [item link], age, buyer
-}, many=("feedback",))
-PRODUCT_IMAGE = 'img[src*="/liabilities/p/"]'  # the listing id when there is no buy button
+    "ships": "div.product-page-ships",
+    "image": "img",
+    "feedback": "div.embedded-feedback-list",
+})
+BUTTONS = {"button-red": "buy", "button-grey": "unavailable"}  # in a plain <div> child of the product
+FEEDBACK_ROWS = "tr"  # under "feedback": rating, text, [item link], age, buyer
 LIST_ROWS = "tr.products-list-item"  # listing rows of category and vendor pages
 GRID_CELLS = ".product-index-floater"  # featured listings on the front page and top categories
 GRID_CELL = {"caption": ".product-index-floater-caption a", "price": ".product-index-floater-price"}
-VENDOR = Selectors({  # under "#middlestuff"
-    "handle": "strong",
-    "ratings": "span.gen-user-ratings",
+VENDOR = Selectors({  # under "main"
     "last_seen": ".vendorbio-stats-online",
     "bio": ".vendorbio-description",
     "pgp": ".pgptoken",
     "feedback": ".embedded-feedback-list tr",
 }, many=("feedback",))
+VENDOR_FIRST = {"handle": "strong", "ratings": "span.gen-user-ratings"}  # the first of many: looked up alone
 # Cells of a listing row, in order after the name cell: price, ships; then the vendor on category pages.
 LIST_CELLS = ("name", "price", "ships", "vendor")
 
@@ -61,21 +75,40 @@ PGP_BEGIN = "-----BEGIN PGP PUBLIC KEY BLOCK-----"
 PGP_END = "-----END PGP PUBLIC KEY BLOCK-----"
 
 
+def landmarks(doc: Doc) -> dict:
+    """Header, breadcrumb and main-part landmarks, once per page (identify, then parse)."""
+    got = doc.cache.get(NAME)
+    if got is None:
+        body = doc.tree.body
+        regions = {}
+        if body is not None:
+            ids = {c.id: c for c in body.iter() if c.id}
+            regions = {name: ids.get(id_) for name, id_ in REGIONS.items()}
+        if not regions or None in regions.values():  # not the usual skeleton: look everywhere
+            regions = dict.fromkeys(REGIONS, doc.tree.root)
+        # most pages are product pages: a lookup that stops at the product box spares the full query
+        product = select_first(regions["main"], MAIN.table["product"])
+        main = dict.fromkeys(MAIN.table) | {"product": product} if product is not None else MAIN.first(regions["main"])
+        got = doc.cache[NAME] = {**HEADER.first(regions["header"]), **NAV.first(regions["nav"]), **main,
+                                 "main": regions["main"]}
+    return got
+
+
 def identify(doc: Doc) -> bool:
-    heading = text_of(doc.find(PAGE)["heading"])
+    heading = text_of(landmarks(doc)["heading"])
     return bool(heading) and heading.startswith("Agora")
 
 
 def parse(doc: Doc) -> Parsed:
-    page = doc.find(PAGE)
+    page = landmarks(doc)
     rate = header_rate(page["rate"])
     if page["product"] is not None:
         return _product(doc, page, rate)
     if page["bio"] is not None:
-        return _vendor(doc, rate)
+        return _vendor(doc, page, rate)
     if page["list"] is not None:
-        return _page(model.CATEGORY, rate, rows=_list_rows(doc.tree.css(LIST_ROWS), rate, breadcrumb(page["crumbs"]),
-                                                           None))
+        rows = _list_rows(select(page["list"], LIST_ROWS), rate, breadcrumb(page["crumbs"]), None)
+        return _page(model.CATEGORY, rate, rows=rows)
     if page["front"] is not None:
         if _is_product_path(doc):
             return _page(model.ERROR, rate, error=model.REMOVED, listing_key=_path_key(doc))
@@ -125,37 +158,55 @@ def ships(node: LexborNode | None) -> tuple[str | None, str | None]:
             cur = "from" if "fa-truck" in klass else "to" if "fa-home" in klass else cur
         elif tag == "br":
             cur = None
-    out = []
-    for key, prefix in (("from", "From:"), ("to", "To:")):
-        t = " ".join("".join(acc[key]).split())
-        if t.startswith(prefix):
-            t = t[len(prefix):].strip()
-        out.append(t or None)
-    return out[0], out[1]
+    return _ships_text("".join(acc["from"]), "From:"), _ships_text("".join(acc["to"]), "To:")
 
 
-def _description(root: LexborNode, stop: LexborNode | None) -> str | None:
-    """The loose text of a product between the first float-clearing div and the vendor link."""
+@lru_cache(maxsize=4096)
+def _ships_text(text: str, prefix: str) -> str | None:
+    t = " ".join(text.split())
+    if t.startswith(prefix):
+        t = t[len(prefix):].strip()
+    return t or None
+
+
+def _product_children(root: LexborNode) -> tuple[dict, str | None]:
+    """The product box's fields (PRODUCT, BUTTONS) and its description: the loose text and line
+    breaks between the first float-clearing div and the vendor link, in one walk of its children."""
+    f: dict = dict.fromkeys([*PRODUCT.table, *BUTTONS.values()])
     parts: list[str] = []
-    started = False
-    stop_id = stop.mem_id if stop is not None else None
+    state = 0  # 0 before the description, 1 in it, 2 after it
     for n in root.iter(include_text=True):
         tag = n.tag
-        if not started:
-            started = tag == "div" and "clear" in (n.attributes.get("style") or "")
-            continue
         if tag == TEXT:
-            parts.append(n.text_content or "")
-        elif tag == "br":
-            parts.append("\n")
-        elif n.mem_id == stop_id:
-            break
-        elif tag not in ("img", "div", "script", "style"):
+            if state == 1:
+                parts.append(n.text_content or "")
+            continue
+        if tag == "br":
+            if state == 1:
+                parts.append("\n")
+            continue
+        name = PRODUCT.match(n)
+        if name is not None:
+            if f[name] is None:
+                f[name] = n
+            if name == "vendor":
+                state = 2
+            continue
+        if tag == "div":
+            style = n.attributes.get("style") or ""
+            if state == 0 and "clear" in style:
+                state = 1
+            elif state == 2:
+                for b in n.iter():  # the buttons box
+                    for cls, key in BUTTONS.items():
+                        if has_class(b, cls):
+                            f[key] = next((a for a in b.iter() if a.tag == "a"), None)
+        elif state == 1 and tag not in ("img", "script", "style"):
             parts.append(n.text())
     text = "".join(parts).strip()
     if text.endswith("Brought to you by:"):
         text = text[: -len("Brought to you by:")].rstrip()
-    return text or None
+    return f, text or None
 
 
 def _ratings_after(node: LexborNode | None) -> str | None:
@@ -174,6 +225,11 @@ def _path_key(doc: Doc) -> str | None:
     return fields.strip_saved_suffix(doc.segments[-1]) if _is_product_path(doc) else None
 
 
+@lru_cache(maxsize=4096)
+def _band(text: str | None) -> float | None:
+    return fields.rating(text)[0]
+
+
 def _feedback(trs: list[LexborNode], listing_key: str | None, vendor: str | None) -> list[dict]:
     out = []
     for pos, tr in enumerate(trs):
@@ -184,28 +240,28 @@ def _feedback(trs: list[LexborNode], listing_key: str | None, vendor: str | None
         item = next((c for c in tds[2].iter() if c.tag == "a"), None) if len(tds) >= 5 else None
         buyer = band = None
         for c in tds[-1].iter():
-            if has_class(c, "gen-user-link"):
+            klass = c.attrs.get("class")
+            if klass == "gen-user-link":
                 buyer = text_of(c)
-            elif has_class(c, "gen-user-ratings"):
+            elif klass == "gen-user-ratings":
                 band = text_of(c)
         age = text_of(tds[-2])
         item_key = fields.last_segment(item.attributes.get("href"), "p") if item is not None else None
-        rec = {
-            "position": pos,
-            "listing_key": item_key or listing_key,
-            "item_title": text_of(item),
-            "vendor": vendor,
-            "rating": fields.rating(rating_text)[0],
-            "rating_text": rating_text,
-            "text": text_of(tds[1]),
-            "age_text": age,
-            "age_days": fields.age_days(age),
-            "buyer": buyer,
-            "buyer_band": band,
-        }
-        rec["raw"] = {k: v for k, v in rec.items() if k not in ("position", "rating", "age_days")}
-        out.append(rec)
+        item_title = text_of(item)
+        text = text_of(tds[1])
+        key = item_key or listing_key
+        out.append({"position": pos, "listing_key": key, "item_title": item_title, "vendor": vendor,
+                    "rating": _band(rating_text), "rating_text": rating_text, "text": text, "age_text": age,
+                    "age_days": _age(age), "buyer": buyer, "buyer_band": band,
+                    "raw": {"listing_key": key, "item_title": item_title, "vendor": vendor,
+                            "rating_text": rating_text, "text": text, "age_text": age, "buyer": buyer,
+                            "buyer_band": band}})
     return out
+
+
+@lru_cache(maxsize=1024)
+def _age(text: str | None) -> int | None:
+    return fields.age_days(text)
 
 
 # --- page types ----------------------------------------------------------------------------------
@@ -213,9 +269,9 @@ def _feedback(trs: list[LexborNode], listing_key: str | None, vendor: str | None
 
 def _product(doc: Doc, page: dict, rate: float | None) -> Parsed:
     root = page["product"]
-    f = PRODUCT.first(root)
+    f, description = _product_children(root)
     key = (fields.last_segment(f["buy"].attributes.get("href") if f["buy"] is not None else None, "p")
-           or _image_key(root.css_first(PRODUCT_IMAGE)) or _path_key(doc))
+           or _image_key(f["image"]) or _image_key(select_first(root, PRODUCT_IMAGE)) or _path_key(doc))
     price_text = text_of(f["price"])
     amount, currency = fields.price(price_text)
     vendor = text_of(f["vendor"]) or (fields.last_segment(f["vendor"].attributes.get("href"), "vendor")
@@ -225,7 +281,7 @@ def _product(doc: Doc, page: dict, rate: float | None) -> Parsed:
     obs = {
         "listing_key": key,
         "title": text_of(f["title"]),
-        "description": _description(root, f["vendor"]),
+        "description": description,
         "price_text": price_text,
         "price_amount": amount,
         "price_currency": currency,
@@ -234,14 +290,14 @@ def _product(doc: Doc, page: dict, rate: float | None) -> Parsed:
         "category": breadcrumb(page["crumbs"]),
         "ships_from": ships_from,
         "ships_to": ships_to,
-        "rating": fields.rating(band)[0],
+        "rating": _band(band),
         "counters_text": band,
     }
     raw = {k: v for k, v in obs.items() if k not in ("price_amount", "price_currency", "rating")}
     unavailable = text_of(f["unavailable"])
     if unavailable:
         raw["availability"] = unavailable
-    feedback = _feedback(f["feedback"], key, vendor)
+    feedback = _feedback(select(f["feedback"], FEEDBACK_ROWS) if f["feedback"] is not None else [], key, vendor)
     raw["feedback_shown"] = len(feedback)
     obs["raw"] = raw
     parsed = _page(model.PRODUCT, rate, listing_key=key, observation=obs, feedback=feedback)
@@ -249,6 +305,9 @@ def _product(doc: Doc, page: dict, rate: float | None) -> Parsed:
     if missing:
         parsed.problems.append(f"product page without {', '.join(missing)}")
     return parsed
+
+
+PRODUCT_IMAGE = 'img[src*="/liabilities/p/"]'  # the listing's picture, when it is not a direct child
 
 
 def _image_key(img: LexborNode | None) -> str | None:
@@ -296,7 +355,7 @@ def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, 
         title = text_of(link)
         description = text_of(preview)
         seller = seller or vendor
-        band_rating = fields.rating(band)[0]
+        band_rating = _band(band)
         raw = {"listing_key": key, "title": title, "description": description, "price_text": price_text,
                "usd_rate": rate, "vendor": seller, "category": category, "ships_from": ships_from,
                "ships_to": ships_to, "counters_text": band, "no_fe": nofe}
@@ -311,12 +370,12 @@ def _grid_rows(grid: LexborNode, rate: float | None, category: str | None) -> li
     """Featured listings of a grid: id, title and price only (no vendor): kept as links, never
     taken for observations."""
     rows = []
-    for pos, cell in enumerate(grid.css(GRID_CELLS)):
-        caption = cell.css_first(GRID_CELL["caption"])
+    for pos, cell in enumerate(select(grid, GRID_CELLS)):
+        caption = select_first(cell, GRID_CELL["caption"])
         key = fields.last_segment(caption.attributes.get("href"), "p") if caption is not None else None
         if key is None:
             continue
-        price_text = text_of(cell.css_first(GRID_CELL["price"]))
+        price_text = text_of(select_first(cell, GRID_CELL["price"]))
         amount, currency = fields.price(price_text)
         title = text_of(caption)
         raw = {"listing_key": key, "title": title, "price_text": price_text, "usd_rate": rate, "category": category}
@@ -326,8 +385,8 @@ def _grid_rows(grid: LexborNode, rate: float | None, category: str | None) -> li
     return rows
 
 
-def _vendor(doc: Doc, rate: float | None) -> Parsed:
-    f = VENDOR.first(doc.first("#middlestuff"))
+def _vendor(doc: Doc, page: dict, rate: float | None) -> Parsed:
+    f = VENDOR.first(page["main"]) | {k: select_first(page["main"], v) for k, v in VENDOR_FIRST.items()}
     handle = text_of(f["handle"]) or (fields.strip_saved_suffix(doc.segments[-1]) if doc.segments else None)
     band = text_of(f["ratings"])
     key = block_text(f["pgp"])
@@ -339,10 +398,10 @@ def _vendor(doc: Doc, rate: float | None) -> Parsed:
         end = bio.find(PGP_END, start)
         key = bio[start:end + len(PGP_END)] if end >= 0 else bio[start:]
         bio = (bio[:start] + (bio[end + len(PGP_END):] if end >= 0 else "")).strip() or None
-    rows = _list_rows(doc.tree.css(LIST_ROWS), rate, None, handle)
+    rows = _list_rows(select(page["main"], LIST_ROWS), rate, None, handle)
     vendor = {
         "handle": handle,
-        "rating": fields.rating(band)[0],
+        "rating": _band(band),
         "deals": fields.deals(band),
         "n_products": len(rows),
         "last_seen_text": text_of(f["last_seen"]),

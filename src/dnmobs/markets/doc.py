@@ -15,7 +15,7 @@ from pathlib import PurePosixPath
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from dnmobs.markets.util import Selectors
+from dnmobs.markets.util import select_first
 
 _SNIFF_BYTES = 2048  # where a meta charset is looked for (the HTML standard looks at the first 1024)
 _LABEL_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_.:-")
@@ -134,7 +134,7 @@ class Doc:
     charset: str
     notes: list[str] = field(default_factory=list)  # problems met while reading it
     http_status: int | None = None
-    _found: dict = field(default_factory=dict, repr=False)
+    cache: dict = field(default_factory=dict, repr=False)  # what layouts looked up once per page
 
     @classmethod
     def from_bytes(cls, data: bytes, path: str = "", http_charset: str | None = None,
@@ -150,18 +150,11 @@ class Doc:
     def segments(self) -> list[str]:
         return [s for s in self.path.split("/") if s]
 
-    def find(self, sel: Selectors) -> dict[str, LexborNode | None]:
-        """A page-level selector table's nodes, looked up once per page (identify, then parse)."""
-        got = self._found.get(id(sel))
-        if got is None:
-            got = self._found[id(sel)] = sel.first(self.tree.root)
-        return got
-
     def first(self, css: str, root: LexborNode | None = None) -> LexborNode | None:
-        return (root or self.tree).css_first(css)
+        return select_first(root or self.tree.root, css)
 
     def text(self, css: str, root: LexborNode | None = None) -> str | None:
-        node = (root or self.tree).css_first(css)
+        node = select_first(root or self.tree.root, css)
         return text_of(node)
 
     def body_text(self) -> str:

@@ -13,6 +13,7 @@ import re2
 from dnmobs.markets import errors, fields, model
 from dnmobs.markets.doc import Doc, text_of
 from dnmobs.markets.model import Parsed
+from dnmobs.markets.util import select
 
 NAME = "generic"
 MARKET = None
@@ -42,7 +43,7 @@ def parse(doc: Doc) -> Parsed:
     if not title or amount is None:
         return Parsed(model.OTHER, NAME, CONFIDENCE)
     key = fields.strip_saved_suffix(doc.segments[-1]) if doc.segments else None
-    crumbs = [t for t in (text_of(a) for sel in BREADCRUMB for a in doc.tree.css(sel)) if t]
+    crumbs = [t for t in (text_of(a) for sel in BREADCRUMB for a in select(doc.tree.root, sel)) if t]
     obs = {
         "listing_key": key,
         "title": title,
@@ -75,7 +76,7 @@ def _title(doc: Doc) -> str | None:
 
 def _price_text(doc: Doc) -> str | None:
     for sel in PRICE:
-        for node in doc.tree.css(sel)[:20]:
+        for node in select(doc.tree.root, sel)[:20]:
             t = (node.attributes.get("content") or "") + " " + (node.text() or "")
             t = " ".join(t.split())
             if fields.price(t)[0] is not None:

@@ -9,11 +9,31 @@ cheaply: ``tag``, ``#id``, ``.class``, ``tag.class`` and descendant chains of th
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborCSSSelector, LexborNode
 
 TEXT = "-text"
+_engines = threading.local()
+
+
+def _engine() -> LexborCSSSelector:
+    eng = getattr(_engines, "sel", None)
+    if eng is None:
+        eng = _engines.sel = LexborCSSSelector()
+    return eng
+
+
+def select(node: LexborNode, query: str) -> list[LexborNode]:
+    """``node.css(query)``, run by one selector engine per thread. selectolax otherwise makes a CSS
+    engine for every document, and its first query then costs more than the query itself."""
+    return _engine().find(query, node)
+
+
+def select_first(node: LexborNode, query: str) -> LexborNode | None:
+    found = _engine().find_first(query, node)
+    return found[0] if found else None
 
 
 @dataclass(frozen=True)
@@ -67,6 +87,10 @@ class Selectors:
             index = (self._by_id, last.id) if last.id else (self._by_cls, last.cls) if last.cls else (
                 self._by_tag, last.tag)
             index[0].setdefault(index[1], []).append((order, name, chain))
+        # the tags a node must have to match at all (None: any tag may, some selector names none)
+        lasts = [c[-1] for c in (chain for _, chain in ((n, [_Simple.parse(x) for x in v.split()])
+                                                          for n, v in table.items()))]
+        self._tags = None if any(s.tag is None for s in lasts) else frozenset(s.tag for s in lasts)
 
     def first(self, root: LexborNode | None) -> dict:
         """name -> first matching node under ``root`` (None when none); name -> list for ``many``."""
@@ -74,7 +98,7 @@ class Selectors:
         if root is None:
             return out
         by_id, by_cls, by_tag, many = self._by_id, self._by_cls, self._by_tag, self.many
-        for node in root.css(self._css):
+        for node in select(root, self._css):
             tag = node.tag
             cands = list(by_tag.get(tag, ()))
             id_ = node.id if by_id else None
@@ -100,6 +124,31 @@ class Selectors:
                 elif out[name] is None:
                     out[name] = node
         return out
+
+
+    def match(self, node: LexborNode) -> str | None:
+        """The name a node answers to by its own tag, id and class (one-step selectors only).
+        Called for many nodes in a walk, so it allocates nothing when nothing matches."""
+        tag = node.tag
+        if self._tags is not None and tag not in self._tags:
+            return None
+        best = None
+        for c in self._by_tag.get(tag, ()):
+            if len(c[2]) == 1 and (best is None or c[0] < best[0]):
+                best = c
+        if self._by_id or self._by_cls:
+            attrs = node.attributes
+            if self._by_id:
+                for c in self._by_id.get(attrs.get("id"), ()):
+                    if len(c[2]) == 1 and c[2][0].tag in (None, tag) and (best is None or c[0] < best[0]):
+                        best = c
+            klass = attrs.get("class") if self._by_cls else None
+            if klass:
+                for cls in klass.split():
+                    for c in self._by_cls.get(cls, ()):
+                        if len(c[2]) == 1 and c[2][0].tag in (None, tag) and (best is None or c[0] < best[0]):
+                            best = c
+        return best[1] if best is not None else None
 
 
 def _order(cand: tuple) -> int:
