@@ -255,7 +255,9 @@ def scale_records(seeds: list[dict], n_records: int, seed: int, markets: int = 5
             taken[market].add(h.lower())
             key_seed = f"{seed}:{ident}" if not (j and rng.random() < 0.1) else f"{seed}:{ident}:rekey{j}"
             block = pgpkeys.armored_key(key_seed, h, rng.choice(pgpkeys.STYLES)) if keyed else ""
-            text = profile(rng, h, base["titles"], base["ships"])
+            # titles of this vendor's base and of two others: identities sharing a base stay distinct
+            titles = base["titles"] + [t for o in rng.sample(seeds, 2) for t in o["titles"][:4]]
+            text = profile(rng, h, titles, base["ships"])
             out[market].append([market, h, block, contact if rng.random() < 0.8 else "", text])
             truth[(market, h.lower())] = ident
             n += 1

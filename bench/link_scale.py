@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import sys
 import tempfile
 import time
@@ -81,7 +82,10 @@ def main() -> None:
                 con.execute("SET threads = {args.threads}")
                 rep = link(con, Options(use_pgp={not no_pgp!r}, threads={args.threads}))
                 con.close()
-                result = rep.as_json()
+                import resource
+                cpu = sum(getattr(resource.getrusage(who), f) for who in (resource.RUSAGE_SELF,
+                          resource.RUSAGE_CHILDREN) for f in ("ru_utime", "ru_stime"))
+                result = dict(rep.as_json(), cpu_seconds=cpu)
             """)
         print(f"duckdb read_csv      {floor['seconds']:8.2f} s   {floor['result']:,} rows   "
               f"peak {floor['peak_mb']:,.0f} MB")
@@ -92,7 +96,8 @@ def main() -> None:
             r = results[label]
             rep = r["result"]
             print(f"dnmobs {label:<13} {r['seconds']:8.2f} s   {n / r['seconds']:,.0f} records/s   "
-                  f"peak {r['peak_mb']:,.0f} MB   ratio to floor {r['seconds'] / floor['seconds']:.1f}")
+                  f"peak {r['peak_mb']:,.0f} MB   ratio to floor {r['seconds'] / floor['seconds']:.1f}   "
+                  f"(cpu {rep['cpu_seconds']:.1f} s: {rep['cpu_seconds'] / r['seconds']:.2f} cores busy on average)")
             print(f"  {rep['vendors']:,} vendors -> {rep['identities']:,} identities; "
                   f"{rep['key_links']:,} key links, {rep['model_links']:,} without a key; "
                   f"keys parsed {rep['keys'].get('parsed', 0):,}")
@@ -100,7 +105,8 @@ def main() -> None:
         con.close()
         last = results["link"]
         ok = last["seconds"] < 120 and last["peak_mb"] < 4096
-        print(f"target (< 120 s, < 4096 MB on {args.threads} threads): {'met' if ok else 'MISSED'}")
+        print(f"target (< 120 s, < 4096 MB on {args.threads} threads): {'met' if ok else 'MISSED'}; "
+              f"load average now {os.getloadavg()[0]:.1f} (other work on the machine slows the wall time)")
 
 
 def _quality(con: duckdb.DuckDBPyConnection, truth: dict[tuple[str, str], int]) -> None:

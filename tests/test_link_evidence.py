@@ -145,11 +145,12 @@ def test_parallel_map_equals_serial(monkeypatch):
     from dnmobs.link import keys, parallel
 
     texts = [(str(i), pgpkeys.armored_key(i, f"v{i}", "stripped")) for i in range(60)]
-    serial = keys.parse_rows(texts)
+    serial = keys.merge_parts(keys.parse_rows(texts))
     monkeypatch.setattr(parallel, "MIN_PARALLEL", 10)
     monkeypatch.setattr(parallel, "CHUNK", 16)
     monkeypatch.setenv("DNMOBS_WORKERS", "2")
-    assert parallel.map_chunks(keys.parse_rows, texts) == serial
+    parts = parallel.map_chunks(keys.parse_rows, texts)
+    assert len(parts) == 4 and keys.merge_parts(parts) == serial
 
 
 def test_sample_movers_are_linked(tmp_path, con):

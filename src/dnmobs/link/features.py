@@ -9,7 +9,8 @@ so the model treats it as missing rather than as disagreement):
   fprs, subkeys, key_emails               primary and subkey fingerprints, user-id emails (PGP mode only)
   title_sig, title_bands, n_titles        MinHash of the listing-title words, its LSH band keys
   rare_titles                             hashes of the vendor's exact titles that 2-3 vendors use (copies)
-  profile_sig, profile_bands              MinHash of the profile text's word 3-shingles (keys cut out)
+  profile_sig, profile_bands              MinHash of the profile text's word 3-shingles (keys cut out;
+                                          duplicates need no removal: a minimum ignores them)
   ships                                   where the listings ship from (normalised, most common first)
   mix                                     product mix: categories (two levels) and extracted substances
   first_seen, last_seen
@@ -42,7 +43,7 @@ COMMON_TOKEN_SHARE = 0.05  # title words used by more than this share of vendors
 MIN_TITLE_WORDS = 3
 RARE_TITLE_MAX_VENDORS = 3  # an exact title shared by at most this many vendors is a copied one
 _TOKEN = r"[a-z]+|[0-9]+(?:[.,][0-9]+)?"
-_WORD = r"[a-z0-9]+"
+MAX_PROFILE_CHARS = 4000  # a copied profile shows in its beginning; the rest is not read
 _PGP_BLOCK = r"(?is)-{2,}\s*begin\s*pgp.*?-{2,}\s*end\s*pgp[^-]*-{2,}"
 
 
@@ -107,6 +108,13 @@ def build(con: duckdb.DuckDBPyConnection, use_pgp: bool) -> FeatureStats:
 
 def _handles(con: duckdb.DuckDBPyConnection) -> None:
     rows = con.execute("SELECT vendor_id, handle FROM _lv").fetchall()
+    parts = map_chunks(handle_columns, rows)
+    cols = {name: [v for p in parts for v in p[name]] for name in ("vendor_id", "h_norm", "h_skel", "h_stem", "h_words")}
+    temp_table(con, "_lh", pa.table(cols, schema=pa.schema([(n, pa.string()) for n in cols])))
+
+
+def handle_columns(rows: list[tuple[str, str]]) -> list[dict[str, list]]:
+    """The handle forms of (vendor_id, handle) rows, as columns (one part, in a list)."""
     cols: dict[str, list] = {"vendor_id": [], "h_norm": [], "h_skel": [], "h_stem": [], "h_words": []}
     for vid, handle in rows:
         f = handle_forms(handle)
@@ -115,7 +123,7 @@ def _handles(con: duckdb.DuckDBPyConnection) -> None:
         cols["h_skel"].append(f.skeleton or None)
         cols["h_stem"].append(f.stem or None)
         cols["h_words"].append(f.words or None)
-    temp_table(con, "_lh", pa.table(cols))
+    return [cols]
 
 
 def _contacts(con: duckdb.DuckDBPyConnection) -> int:
@@ -275,15 +283,17 @@ def _profiles(con: duckdb.DuckDBPyConnection) -> None:
     # key blocks are cut out first: two profiles pasting one key would otherwise look alike without --pgp
     tokens = con.sql(f"""
         WITH w AS (
-            SELECT vendor_id, regexp_extract_all(lower(regexp_replace(profile_text, '{_PGP_BLOCK}', ' ', 'g')),
-                                                 '{_WORD}') AS ws
+            SELECT vendor_id,
+                   string_split_regex(lower(CASE WHEN contains(profile_text, 'PGP') OR contains(profile_text, 'pgp')
+                                                 THEN regexp_replace(profile_text[1:{MAX_PROFILE_CHARS}],
+                                                                     '{_PGP_BLOCK}', ' ', 'g')
+                                                 ELSE profile_text[1:{MAX_PROFILE_CHARS}] END),
+                                      '[^a-z0-9]+') AS ws
             FROM _lv WHERE profile_text IS NOT NULL
-        ), sh AS (
-            SELECT vendor_id, ws[i] || ' ' || ws[i + 1] || ' ' || ws[i + 2] AS s
-            FROM (SELECT vendor_id, ws, unnest(range(1, len(ws) - 1)) AS i FROM w WHERE len(ws) >= 5)
         )
-        SELECT vendor_id, list(DISTINCT hash(s) % 4294967296)::UINTEGER[] AS hs
-        FROM sh GROUP BY vendor_id
+        SELECT vendor_id, list(hash(ws[i], ws[i + 1], ws[i + 2]) % 4294967296)::UINTEGER[] AS hs
+        FROM (SELECT vendor_id, ws, unnest(range(1, len(ws) - 1)) AS i FROM w WHERE len(ws) >= 5)
+        GROUP BY vendor_id
     """).to_arrow_table()
     _signatures(con, "_lp", "profile", tokens, PROFILE_BANDS)
 
@@ -312,7 +322,7 @@ def _signatures(con: duckdb.DuckDBPyConnection, table: str, prefix: str, tokens:
 
 
 _PERMUTATIONS = MinHash(num_perm=NUM_PERM, seed=1).permutations  # datasketch's affine32 scheme (a odd, b)
-_TOKENS_PER_STEP = 1 << 19
+_TOKENS_PER_STEP = 1 << 14  # a step's (tokens x permutations) block stays in the CPU cache: 5x faster than big
 
 
 def minhash_matrix(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
@@ -323,15 +333,18 @@ def minhash_matrix(values: np.ndarray, offsets: np.ndarray) -> np.ndarray:
     n = len(offsets) - 1
     out = np.empty((n, NUM_PERM), dtype=np.uint32)
     a, b = _PERMUTATIONS
+    buf = np.empty((_TOKENS_PER_STEP, NUM_PERM), dtype=np.uint32)
     start = 0
     while start < n:
-        # as many whole sets as fit in one step
+        # as many whole sets as fit in one step (at least one)
         stop = int(np.searchsorted(offsets, offsets[start] + _TOKENS_PER_STEP, side="right")) - 1
         stop = min(max(stop, start + 1), n)
         lo, hi = offsets[start], offsets[stop]
-        hv = _fmix32(values[lo:hi])[:, None]
-        with np.errstate(over="ignore"):
-            phv = hv * a + b
+        if hi - lo > len(buf):
+            buf = np.empty((hi - lo, NUM_PERM), dtype=np.uint32)
+        phv = buf[:hi - lo]
+        np.multiply(_fmix32(values[lo:hi])[:, None], a, out=phv)  # wraps modulo 2^32, as datasketch's does
+        np.add(phv, b, out=phv)
         out[start:stop] = np.minimum.reduceat(phv, offsets[start:stop] - lo, axis=0)
         start = stop
     return out

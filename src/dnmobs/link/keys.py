@@ -67,46 +67,51 @@ def _map_vendor_texts(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _store_parsed(con: duckdb.DuckDBPyConnection, texts: list[tuple[str, str]]) -> int:
-    rows = map_chunks(parse_rows, texts)
-    blocks = [r for kind, r in rows if kind == "block"]
-    keys = [r for kind, r in rows if kind == "key"]
-    uids = [r for kind, r in rows if kind == "uid"]
+    tables = merge_parts(map_chunks(parse_rows, texts))
     digests = [d for d, _ in texts]
     con.execute("BEGIN TRANSACTION")
     try:
-        for table in ("pgp_blocks", "pgp_keys", "pgp_user_ids"):
+        for table in _SCHEMAS:
             con.execute(f"DELETE FROM {table} WHERE block_sha256 IN (SELECT unnest(?::VARCHAR[]))", [digests])
-        _insert(con, "pgp_blocks", blocks, _BLOCKS)
-        _insert(con, "pgp_keys", keys, _KEYS)
-        _insert(con, "pgp_user_ids", uids, _UIDS)
+        for table, schema in _SCHEMAS.items():
+            _insert(con, table, tables[table], schema)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
         raise
-    return sum(1 for b in blocks if b["n_certificates"] == 0)
+    return sum(1 for n in tables["pgp_blocks"]["n_certificates"] if n == 0)
 
 
-def parse_rows(texts: list[tuple[str, str]]) -> list[tuple[str, dict]]:
-    """('block' | 'key' | 'uid', row) for each (digest, text): what the three tables store."""
-    out: list[tuple[str, dict]] = []
+def merge_parts(parts: list[dict[str, dict[str, list]]]) -> dict[str, dict[str, list]]:
+    return {kind: {name: [v for p in parts for v in p[kind][name]] for name in schema.names}
+            for kind, schema in _SCHEMAS.items()}
+
+
+def parse_rows(texts: list[tuple[str, str]]) -> list[dict[str, dict[str, list]]]:
+    """The columns of pgp_blocks, pgp_keys and pgp_user_ids for (digest, text) pairs (one part, in a list)."""
+    out = {kind: {name: [] for name in schema.names} for kind, schema in _SCHEMAS.items()}
+    blocks, keys, uids = out["pgp_blocks"], out["pgp_keys"], out["pgp_user_ids"]
     for digest, text in texts:
         res = pgp.parse_text(text)
-        out.append(("block", {"block_sha256": digest, "parser_version": pgp.PARSER_VERSION,
-                              "n_certificates": len(res.certificates), "problems": res.problems or None}))
+        for k, v in (("block_sha256", digest), ("parser_version", pgp.PARSER_VERSION),
+                     ("n_certificates", len(res.certificates)), ("problems", res.problems or None)):
+            blocks[k].append(v)
         for ci, cert in enumerate(res.certificates):
             pfpr = cert.primary.fingerprint if cert.primary else None
             for key, is_primary in ([(cert.primary, True)] if cert.primary else []) + [(k, False) for k in cert.subkeys]:
-                out.append(("key", {
-                    "block_sha256": digest, "cert_index": ci, "primary_fingerprint": pfpr,
-                    "fingerprint": key.fingerprint, "key_id": key.key_id, "is_primary": is_primary,
-                    "version": key.version, "algorithm": key.algorithm, "bits": key.bits, "curve": key.curve,
-                    "created": key.created.replace(tzinfo=None) if key.created else None,
-                    "revoked": cert.revoked if is_primary else None}))
+                for k, v in (("block_sha256", digest), ("cert_index", ci), ("primary_fingerprint", pfpr),
+                             ("fingerprint", key.fingerprint), ("key_id", key.key_id), ("is_primary", is_primary),
+                             ("version", key.version), ("algorithm", key.algorithm), ("bits", key.bits),
+                             ("curve", key.curve),
+                             ("created", key.created.replace(tzinfo=None) if key.created else None),
+                             ("revoked", cert.revoked if is_primary else None)):
+                    keys[k].append(v)
             for uid in cert.user_ids:
                 emails = [e for e in cert.emails if e in uid.lower()]
-                out.append(("uid", {"block_sha256": digest, "cert_index": ci, "primary_fingerprint": pfpr,
-                                    "user_id": uid.replace("\x00", ""), "email": emails[0] if emails else None}))
-    return out
+                for k, v in (("block_sha256", digest), ("cert_index", ci), ("primary_fingerprint", pfpr),
+                             ("user_id", uid.replace("\x00", "")), ("email", emails[0] if emails else None)):
+                    uids[k].append(v)
+    return [out]
 
 
 _BLOCKS = pa.schema([("block_sha256", pa.string()), ("parser_version", pa.int32()), ("n_certificates", pa.int32()),
@@ -119,11 +124,14 @@ _UIDS = pa.schema([("block_sha256", pa.string()), ("cert_index", pa.int32()), ("
                    ("user_id", pa.string()), ("email", pa.string())])
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], schema: pa.Schema) -> None:
-    if not rows:
+_SCHEMAS = {"pgp_blocks": _BLOCKS, "pgp_keys": _KEYS, "pgp_user_ids": _UIDS}
+
+
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, list], schema: pa.Schema) -> None:
+    if not columns[schema.names[0]]:
         return
     view = f"_{table}_arrow"
-    con.register(view, pa.Table.from_pylist(rows, schema=schema))
+    con.register(view, pa.table({f.name: pa.array(columns[f.name], f.type) for f in schema}, schema=schema))
     try:
         cols = ", ".join(schema.names)
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")

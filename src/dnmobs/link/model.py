@@ -43,7 +43,7 @@ class Options:
     prior_strength: float = 10.0
     max_block: int = 100
     seed: int = 1
-    u_max_pairs: float = 1e6
+    u_max_pairs: float = 1.2e6
     min_vendors_for_u: int = 400  # fewer vendors than this: u stays at its priors
     threads: int | None = None
     label_pairs: list[tuple[str, str]] | None = None  # override: train m on these pairs only (benchmarks)
@@ -76,26 +76,29 @@ def score(con: duckdb.DuckDBPyConnection, opts: Options) -> Scores:
 
 
 def _blocking_columns(sc: duckdb.DuckDBPyConnection, opts: Options) -> None:
+    """b_<col>: the column's values shared by 2..max_block vendors (others block nothing). One table rebuild,
+    no UPDATEs (updating list columns row by row is slow in DuckDB)."""
     cap = int(opts.max_block)
-    for col in SCALAR_BLOCKS:
-        sc.execute(f"""
-            ALTER TABLE link_input ADD COLUMN b_{col} VARCHAR;
-            UPDATE link_input SET b_{col} = f.v FROM (
-                SELECT {col} AS v FROM link_input WHERE {col} IS NOT NULL GROUP BY 1 HAVING count(*) BETWEEN 2 AND {cap}
-            ) f WHERE link_input.{col} = f.v
-        """)
     arrays = ARRAY_BLOCKS + (PGP_ARRAY_BLOCKS if opts.use_pgp else ())
-    for col in arrays:
-        typ = sc.execute(f"SELECT typeof({col}) FROM link_input LIMIT 1").fetchall()
-        elem = (typ[0][0] if typ else "VARCHAR[]").removesuffix("[]")
-        sc.execute(f"""
-            ALTER TABLE link_input ADD COLUMN b_{col} {elem}[];
-            WITH e AS (SELECT unique_id, unnest({col}) AS v FROM link_input WHERE {col} IS NOT NULL),
-                 ok AS (SELECT v FROM e GROUP BY v HAVING count(*) BETWEEN 2 AND {cap})
-            UPDATE link_input SET b_{col} = k.vs FROM (
-                SELECT e.unique_id, list(DISTINCT e.v) AS vs FROM e JOIN ok USING (v) GROUP BY e.unique_id
-            ) k WHERE link_input.unique_id = k.unique_id
-        """)
+    scalar = ", ".join(f"CASE WHEN count(*) OVER (PARTITION BY {c}) BETWEEN 2 AND {cap} THEN {c} END AS b_{c}"
+                       for c in SCALAR_BLOCKS)
+    ctes, joins, cols = [], [], []
+    for i, col in enumerate(arrays):
+        ctes.append(f"""
+            e{i} AS (SELECT unique_id, unnest({col}) AS v FROM link_input WHERE {col} IS NOT NULL),
+            k{i} AS (SELECT v FROM e{i} GROUP BY v HAVING count(*) BETWEEN 2 AND {cap}),
+            a{i} AS (SELECT e{i}.unique_id, list(DISTINCT e{i}.v) AS b_{col} FROM e{i} JOIN k{i} USING (v)
+                     GROUP BY e{i}.unique_id)""")
+        joins.append(f"LEFT JOIN a{i} USING (unique_id)")
+        cols.append(f"a{i}.b_{col}")
+    sc.execute(f"""
+        CREATE TABLE link_blocked AS
+        WITH {", ".join(ctes)}
+        SELECT s.*, {", ".join(cols)}
+        FROM (SELECT *, {scalar} FROM link_input) s {" ".join(joins)}
+    """)
+    sc.execute("DROP TABLE link_input")
+    sc.execute("ALTER TABLE link_blocked RENAME TO link_input")
 
 
 def _settings(opts: Options, prior: float, comparisons: tuple[ev.Comparison, ...]) -> dict:

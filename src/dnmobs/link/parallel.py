@@ -1,8 +1,10 @@
 """Pure-Python work over many records (parsing keys, finding contacts) spread over processes.
 
 DuckDB already uses every core for the SQL; the per-record Python (PGP packets, contact patterns) does not,
-so large batches go to a pool of worker processes ('spawn': no state of the parent's threads is copied).
-Small batches stay in the process: starting workers costs more than it saves.
+so large batches go to a pool of worker processes. On Linux they are forked: a spawned worker would import
+the caller's main script again (breaking scripts without a main guard) and pay every import anew; the
+forked workers only run pure-Python functions on their arguments and touch no DuckDB state, which is what
+makes forking safe here. Small batches stay in the process: starting workers costs more than it saves.
 """
 
 from __future__ import annotations
@@ -34,7 +36,8 @@ def map_chunks(fn: Callable[..., list], items: Sequence, *args: Any) -> list:
         return fn(list(items), *args)
     chunks = [list(items[i:i + CHUNK]) for i in range(0, len(items), CHUNK)]
     out: list = []
-    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as ex:
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context(method)) as ex:
         for part in ex.map(fn, chunks, *([a] * len(chunks) for a in args)):
             out.extend(part)
     return out

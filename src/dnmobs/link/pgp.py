@@ -39,8 +39,9 @@ _END = re2.compile(r"(?i)-{2,}\s*END\s*PGP\s*PUBLIC\s*KEY\s*BLOCK\s*-{2,}")
 _TAG = re2.compile(r"<[^<>]{0,40}>")  # <br>, <p>, </div> around or inside a pasted block
 _B64_RUN = re2.compile(r"[A-Za-z0-9+/]+")
 _B64_BYTES = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-_B64_ALL = re2.compile(r"[A-Za-z0-9+/]*")
-_EMAIL = re2.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9\-]{1,63}(?:\.[A-Za-z0-9\-]{1,63}){1,8}")
+_EMAIL_LOCAL = frozenset("abcdefghijklmnopqrstuvwxyz0123456789._%+-")
+_EMAIL_HOST = frozenset("abcdefghijklmnopqrstuvwxyz0123456789.-")
+_EMAIL_BREAKS = str.maketrans({c: " " for c in "<>()[]{},;:\"'"})
 MAX_TEXT = 4 << 20  # text longer than this is not a key block a vendor pasted
 MAX_TRIES = 64  # start positions tried in one body (header debris before the body is short)
 
@@ -289,7 +290,7 @@ def _shift(packets: list[Packet], off: int) -> list[Packet]:
 
 
 def _is_b64(s: str) -> bool:
-    return _B64_ALL.fullmatch(s) is not None
+    return s.isascii() and not s.encode("ascii").translate(None, _B64_BYTES)
 
 
 def _starts_key(data: bytes, off: int) -> bool:
@@ -531,8 +532,7 @@ def _certificates(data: bytes, packets: list[Packet], res: ParseResult, where: s
         elif tag == 13:
             uid = body.decode("utf-8", "replace")
             cert.user_ids.append(uid)
-            for m in (_EMAIL.finditer(uid) if "@" in uid else ()):
-                email = m.group(0).lower()
+            for email in (emails_in(uid) if "@" in uid else ()):
                 if email not in cert.emails:
                     cert.emails.append(email)
         elif tag == 2:
@@ -544,6 +544,19 @@ def _certificates(data: bytes, packets: list[Packet], res: ParseResult, where: s
                 cert.revoked = True
     if pending is not None:
         res.problems.append(f"{where}: a subkey without its binding signature was left out")
+
+
+def emails_in(text: str) -> list[str]:
+    """Email addresses in a user id ('Name (comment) <a@b.c>'), lower case: words holding one '@' with a
+    plausible local part and a dotted host. A scan over the words, no pattern."""
+    out = []
+    for word in text.translate(_EMAIL_BREAKS).split():
+        local, at, host = word.lower().rstrip(".").partition("@")
+        if (at and local and "." in host and "@" not in host and len(local) <= 64 and len(host) <= 253
+                and not host.startswith((".", "-")) and ".." not in host
+                and set(local) <= _EMAIL_LOCAL and set(host) <= _EMAIL_HOST):
+            out.append(f"{local}@{host}")
+    return out
 
 
 def _sig_type(body: bytes) -> int | None:

@@ -125,8 +125,12 @@ def model_edges(scores: Scores, threshold: float) -> list[Edge]:
     t = scores.pairs
     if t.num_rows == 0:
         return []
-    rows = t.filter(pc.greater_equal(t["match_probability"], threshold)).to_pylist()
     levels = _gamma_levels(scores.model)
+    detail_cols = {f"{c}_{side}" for comp, _ in (next(iter(v.values())) for v in levels.values())
+                   for c in comp.detail_columns for side in "lr"}
+    keep = [c for c in t.column_names if c in detail_cols or c.startswith(("gamma_", "mw_"))
+            or c in ("unique_id_l", "unique_id_r", "match_probability", "handle_l", "handle_r")]
+    rows = t.select(keep).filter(pc.greater_equal(t["match_probability"], threshold)).to_pylist()
     out = []
     for r in rows:
         kinds = {comp: levels[comp][r[f"gamma_{comp}"]][1].kind for comp in levels
@@ -232,28 +236,35 @@ def identity_id(members: list[str]) -> str:
 def _write(con: duckdb.DuckDBPyConnection, vendors: list[tuple], clusters: list[Cluster], scores: Scores,
            opts: Options, seconds: float) -> int:
     info = {v[0]: v for v in vendors}
-    ident_rows, member_rows, evidence_rows = [], [], []
+    ident = {name: [] for name in _IDENT.names if name != "run_id"}
+    member = {name: [] for name in _MEMBER.names}
+    evid = {name: [] for name in _EVIDENCE.names}
     for c in clusters:
         iid = identity_id(c.members)
         ms = [info[m] for m in c.members]
-        label = max(ms, key=lambda v: (v[5] or 0, v[2]))[2]
+        label = max(ms, key=lambda v: (v[5] or 0, v[2]))[2] if len(ms) > 1 else ms[0][2]
         firsts = [v[3] for v in ms if v[3] is not None]
         lasts = [v[4] for v in ms if v[4] is not None]
-        ident_rows.append({
-            "identity_id": iid, "label": label, "n_members": len(ms), "n_markets": len({v[1] for v in ms}),
-            "score": round(c.score, 6), "key_linked": len(ms) > 1 and all(e.basis == "key" for e in c.tree),
-            "n_unkeyed_links": sum(1 for e in c.tree if e.basis == "model"),
-            "first_seen": min(firsts) if firsts else None, "last_seen": max(lasts) if lasts else None})
+        for k, val in (("identity_id", iid), ("label", label), ("n_members", len(ms)),
+                       ("n_markets", len({v[1] for v in ms})), ("score", round(c.score, 6)),
+                       ("key_linked", len(ms) > 1 and all(e.basis == "key" for e in c.tree)),
+                       ("n_unkeyed_links", sum(1 for e in c.tree if e.basis == "model")),
+                       ("first_seen", min(firsts) if firsts else None), ("last_seen", max(lasts) if lasts else None)):
+            ident[k].append(val)
         for v in ms:
-            member_rows.append({"identity_id": iid, "vendor_id": v[0], "market": v[1], "handle": v[2]})
+            member["identity_id"].append(iid)
+            member["vendor_id"].append(v[0])
+            member["market"].append(v[1])
+            member["handle"].append(v[2])
         n = 0
         for e in c.tree + c.extra:
             for kind, detail, weight in e.evidence:
                 if n >= MAX_EVIDENCE_PER_IDENTITY:
                     break
-                evidence_rows.append({"identity_id": iid, "vendor_id_l": e.a, "vendor_id_r": e.b, "basis": e.basis,
-                                      "kind": kind, "detail": detail, "match_weight": weight,
-                                      "match_probability": round(e.p, 6)})
+                for k, val in (("identity_id", iid), ("vendor_id_l", e.a), ("vendor_id_r", e.b), ("basis", e.basis),
+                               ("kind", kind), ("detail", detail), ("match_weight", weight),
+                               ("match_probability", round(e.p, 6))):
+                    evid[k].append(val)
                 n += 1
     con.execute("BEGIN TRANSACTION")
     try:
@@ -267,11 +278,10 @@ def _write(con: duckdb.DuckDBPyConnection, vendors: list[tuple], clusters: list[
               opts.threshold, scores.training, orjson.dumps(scores.model).decode()]).fetchall()[0][0]
         for t in ("identity_evidence", "identity_members", "identities"):
             con.execute(f"DELETE FROM {t}")
-        for r in ident_rows:
-            r["run_id"] = run_id
-        _insert(con, "identities", ident_rows, _IDENT)
-        _insert(con, "identity_members", member_rows, _MEMBER)
-        _insert(con, "identity_evidence", evidence_rows, _EVIDENCE)
+        ident["run_id"] = [run_id] * len(clusters)
+        _insert(con, "identities", ident, _IDENT)
+        _insert(con, "identity_members", member, _MEMBER)
+        _insert(con, "identity_evidence", evid, _EVIDENCE)
         con.execute("COMMIT")
     except Exception:
         con.execute("ROLLBACK")
@@ -290,11 +300,11 @@ _EVIDENCE = pa.schema([("identity_id", pa.string()), ("vendor_id_l", pa.string()
                        ("match_weight", pa.float64()), ("match_probability", pa.float64())])
 
 
-def _insert(con: duckdb.DuckDBPyConnection, table: str, rows: list[dict], schema: pa.Schema) -> None:
-    if not rows:
+def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, list], schema: pa.Schema) -> None:
+    if not next(iter(columns.values())):
         return
     view = f"_{table}_arrow"
-    con.register(view, pa.Table.from_pylist(rows, schema=schema))
+    con.register(view, pa.table({f.name: pa.array(columns[f.name], f.type) for f in schema}, schema=schema))
     try:
         cols = ", ".join(schema.names)
         con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
