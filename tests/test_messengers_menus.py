@@ -97,7 +97,7 @@ def test_fuzz_items_are_parts_of_the_post(post):
         assert item.line < post.count("\n") + 1
 
 
-@pytest.mark.parametrize("unit", ["1g 1€ ", "1g ", "1€ ", "x1 ", "€", "1" * 9 + " ", "a\n", "1g\n1€\n"])
+@pytest.mark.parametrize("unit", ["1g 1€ ", "1g ", "1€ ", "x1 ", "€", "1" * 9 + " ", "a\n", "1g\n1€\n", "1 000", "0,", "1,-", "eur"])
 def test_adversarial_posts_take_linear_time(unit):
     small, big = unit * 2_000, unit * 20_000
     t0 = time.perf_counter()

@@ -6,7 +6,8 @@ and every copy in a message's text or raw record is replaced by the same hash. E
 link across messages (and across stores that share the key); the number itself cannot be read back
 without the key.
 
-Every pattern is RE2 (linear time). Coin addresses are checked (base58check, bech32) so that random
+Patterns are RE2 (linear time), except the phone patterns: audited Python ``re`` (see there).
+Coin addresses are checked (base58check, bech32) so that random
 strings of the right alphabet are not taken for addresses.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -79,12 +81,14 @@ _THREEMA = re2.compile(r"(?i)threema(?:\.id/|(?:\s*id)?\s*[:=\-–—]?\s*)([A-Z
 _SESSION = re2.compile(r"\b(05[0-9a-fA-F]{64})\b")
 _SIGNAL_USER = re2.compile(r"(?i)signal(?:\s*(?:id|username|user|me))?\s*[:=\-–—]?\s*@?([A-Za-z][A-Za-z0-9_]{2,31}\.\d{2,9})\b")
 _SIGNAL_LINK = re2.compile(r"(?i)signal\.me/#(?:p/(\+?[0-9]{7,15})|eu/[A-Za-z0-9_-]{8,200})")
-_WAME = re2.compile(r"(?i)(?:wa\.me|api\.whatsapp\.com/send\?phone=)/?(\+?[0-9]{7,15})")
+# Phone patterns run on every post with eight digits (every menu): Python's re, audited (bounded
+# repetitions only, so each start position costs bounded work), as RE2's binding costs ~15 us a match.
+_WAME = re.compile(r"(?i)(?:wa\.me|api\.whatsapp\.com/send\?phone=)/?(\+?[0-9]{7,15})(?![0-9])")
 # an international number: '+' or '00', then 8..15 digits with common separators
-_PHONE_INTL = re2.compile(r"(?:^|[^0-9A-Za-z+])((?:\+|00)[1-9][0-9 ().\-]{6,22}[0-9])")
+_PHONE_INTL = re.compile(r"(?:^|[^0-9A-Za-z+])((?:\+|00)[1-9][0-9 ().\-]{6,22}[0-9])")
 # a national number after a word that says it is one
-_PHONE_CTX = re2.compile(r"(?i)(?:tel|phone|call|sms|text|whats\s?app|wa|viber|signal|mobile|mob|"
-                         r"\x{260E}|\x{1F4DE}|\x{1F4F1}|\x{1F4F2})[^0-9A-Za-z+]{0,6}(0[1-9][0-9 .\-]{6,14}[0-9])")
+_PHONE_CTX = re.compile(r"(?i)(?:tel|phone|call|sms|text|whats\s?app|wa|viber|signal|mobile|mob|"
+                        "\u260E|\U0001F4DE|\U0001F4F1|\U0001F4F2" r")[^0-9A-Za-z+]{0,6}(0[1-9][0-9 .\-]{6,14}[0-9])")
 _BTC_B58 = re2.compile(r"\b([13][1-9A-HJ-NP-Za-km-z]{25,34})\b")
 _BTC_BECH = re2.compile(r"(?i)\b(bc1[ac-hj-np-z02-9]{11,71})\b")
 _XMR = re2.compile(r"\b([48][1-9A-HJ-NP-Za-km-z]{94}(?:[1-9A-HJ-NP-Za-km-z]{11})?)\b")
@@ -95,10 +99,6 @@ _NOT_HANDLES = frozenset({"everyone", "here", "admin", "admins", "all", "channel
 
 def _is_bot(handle: str) -> bool:
     return handle.lower().endswith("bot")
-
-
-def _digits(s: str) -> int:
-    return sum(ch.isdigit() for ch in s)
 
 
 # --- finding -------------------------------------------------------------------------------------
@@ -118,43 +118,65 @@ def find(text: str, key: bytes, hrefs: tuple[str, ...] = ()) -> list[Contact]:
     return [Contact(k, v) for k, v in found]
 
 
+_DIGITS = str.maketrans("", "", "0123456789")
+# a run long enough to be a coin address (BTC base58 from 26, bech32 from 14, XMR 95 characters)
+_LONG_RUN = re2.compile(r"[0-9A-Za-z]{14,}")
+
+
+def _n_digits(text: str) -> int:
+    return len(text) - len(text.translate(_DIGITS))
+
+
 def _find_in(text: str, key: bytes, add) -> None:
-    for m in _TME.finditer(text):
-        target = m.group(1)
-        if target.startswith(("+", "joinchat/", "Joinchat/")):
-            add("telegram_invite", "t.me/" + target)
-        else:
-            add("telegram_bot" if _is_bot(target) else "telegram", "@" + target.lower())
-    for m in _AT_HANDLE.finditer(text):
-        h, start, end = m.group(1), m.start(), m.end()
-        if (start > 0 and text[start - 1] in _WORDISH) or len(h) > 32 or (end < len(text) and text[end] == "@"):
-            continue
-        if h.lower() not in _NOT_HANDLES:
-            add("telegram_bot" if _is_bot(h) else "telegram", "@" + h.lower())
-    for m in _EMAIL.finditer(text):
-        user, host = m.group(1), m.group(2).lower()
-        addr = f"{user.lower()}@{host}"
-        # an address is a Jabber id on a known XMPP host, or when a word just before it says so
-        said = _JABBER_WORD.search(text[max(0, m.start() - 30):m.start()]) is not None
-        add("jabber" if said or any(h in host for h in _JABBER_HOSTS) else "email", addr)
-    for m in _WICKR.finditer(text):
-        v = m.group(1).rstrip(".-").lower()
-        if v not in ("me", "id", "only", "and", "or") and len(v) >= 3:
-            add("wickr", v)
-    for m in _THREEMA.finditer(text):
-        add("threema", m.group(1).upper())
-    for m in _SESSION.finditer(text):
-        add("session", m.group(1).lower())
-    for m in _SIGNAL_USER.finditer(text):
-        add("signal", m.group(1).lower())
-    for m in _SIGNAL_LINK.finditer(text):
-        if m.group(1):
-            add("phone", hash_phone(m.group(1), key))
-    for num in phone_spans(text):
-        add("phone", hash_phone(text[num[0]:num[1]], key))
-    for m in _BTC_BECH.finditer(text):
-        if bech32_valid(m.group(1).lower()):
-            add("btc", m.group(1).lower())
+    # Each pattern runs only when the text holds what every match of it must contain (a literal, enough
+    # digits, a long alphanumeric run): most posts hold no contact, and each scan has a fixed cost.
+    low = text.lower()
+    if "t.me/" in low or "telegram.me/" in low or "telegram.dog/" in low or "t.dog/" in low:
+        for m in _TME.finditer(text):
+            target = m.group(1)
+            if target.startswith(("+", "joinchat/", "Joinchat/")):
+                add("telegram_invite", "t.me/" + target)
+            else:
+                add("telegram_bot" if _is_bot(target) else "telegram", "@" + target.lower())
+    if "@" in text:
+        for m in _AT_HANDLE.finditer(text):
+            h, start, end = m.group(1), m.start(), m.end()
+            if (start > 0 and text[start - 1] in _WORDISH) or len(h) > 32 or (end < len(text) and text[end] == "@"):
+                continue
+            if h.lower() not in _NOT_HANDLES:
+                add("telegram_bot" if _is_bot(h) else "telegram", "@" + h.lower())
+        for m in _EMAIL.finditer(text):
+            user, host = m.group(1), m.group(2).lower()
+            addr = f"{user.lower()}@{host}"
+            # an address is a Jabber id on a known XMPP host, or when a word just before it says so
+            said = _JABBER_WORD.search(text[max(0, m.start() - 30):m.start()]) is not None
+            add("jabber" if said or any(h in host for h in _JABBER_HOSTS) else "email", addr)
+    if "wickr" in low:
+        for m in _WICKR.finditer(text):
+            v = m.group(1).rstrip(".-").lower()
+            if v not in ("me", "id", "only", "and", "or") and len(v) >= 3:
+                add("wickr", v)
+    if "threema" in low:
+        for m in _THREEMA.finditer(text):
+            add("threema", m.group(1).upper())
+    if "signal" in low:
+        for m in _SIGNAL_USER.finditer(text):
+            add("signal", m.group(1).lower())
+        for m in _SIGNAL_LINK.finditer(text):
+            if m.group(1):
+                add("phone", hash_phone(m.group(1), key))
+    if _n_digits(text) >= 8:
+        for num in phone_spans(text):
+            add("phone", hash_phone(text[num[0]:num[1]], key))
+    if _LONG_RUN.search(text) is None:
+        return
+    if "05" in text:
+        for m in _SESSION.finditer(text):
+            add("session", m.group(1).lower())
+    if "bc1" in low:
+        for m in _BTC_BECH.finditer(text):
+            if bech32_valid(m.group(1).lower()):
+                add("btc", m.group(1).lower())
     for m in _BTC_B58.finditer(text):
         if base58check_valid(m.group(1)):
             add("btc", m.group(1))
@@ -164,17 +186,19 @@ def _find_in(text: str, key: bytes, add) -> None:
 
 def phone_spans(text: str) -> list[tuple[int, int]]:
     """(start, end) of each phone number in a text, without overlaps (the earlier one wins)."""
+    if _n_digits(text) < 8:  # no number can be in it
+        return []
     cands = sorted(m.span(1) for rx in (_WAME, _PHONE_INTL, _PHONE_CTX) for m in rx.finditer(text))
     spans: list[tuple[int, int]] = []
     for s, e in cands:
-        if 8 <= _digits(text[s:e]) <= 15 and (not spans or s >= spans[-1][1]):
+        if 8 <= _n_digits(text[s:e]) <= 15 and (not spans or s >= spans[-1][1]):
             spans.append((s, e))
     return spans
 
 
 def redact_phones(text: str, key: bytes) -> str:
     """The text with every phone number replaced by its keyed hash: '[phone hmac:…]'."""
-    if not text or not any(ch.isdigit() for ch in text):
+    if not text:
         return text
     spans = phone_spans(text)
     if not spans:

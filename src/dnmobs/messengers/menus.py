@@ -11,47 +11,51 @@ from its price to the next one. A price with no quantity between it and the prev
 (``USD 120 (0.09 BTC)``, ``80€ (was 100€)``) belongs to the item before it. Lines without a price
 give no item; they become the heading whose name the following nameless items take.
 
-All patterns are RE2 (linear time); the characters around a token are checked in Python.
+Patterns are Python ``re``, audited for linear time (see the note at ``_NUM``); the characters
+around a token are checked in Python.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
-import re2
-
-_NUM = r"(?:\d{1,3}(?:[ ,.'’]\d{3})+(?:[.,]\d{1,8})?|\d{1,9}(?:[.,]\d{1,8})?|[.,]\d{1,8})"
+# Python's re, audited: every repetition is bounded and no group repeats another unbounded one, so each
+# start position costs a bounded amount of work and a line costs linear time (tests/test_messengers_menus.py
+# fuzzes the patterns and times adversarial lines). RE2 would be linear by construction, but its Python
+# binding costs ~15 us per match, and menus are read line by line: re is ten times faster here.
+# '(?!\d)' after a number and '(?![^\W\d_])' (no letter) after a word make backtracking find the whole
+# number ('0.0136', not '0.013') and the whole word ('euro', not 'eur').
+_NUM = r"(?:\d{1,3}(?:[ ,.'’]\d{3}){1,4}(?:[.,]\d{1,8})?|\d{1,9}(?:[.,]\d{1,8})?|[.,]\d{1,8})(?!\d)"
 _SYM = r"[€$£¥₽₴₿]"
+_END = r"(?![^\W\d_])"  # not followed by a letter
 _CODES = (r"eur|euros?|usd|us\$|gbp|chf|aud|cad|nzd|sek|nok|dkk|pln|czk|huf|rub|uah|gel|btc|xmr|ltc|eth|usdt|"
           r"dollars?|bucks|pounds?|quid|руб(?:лей|\.)?|р\.|грн|zł|kč|e")
-# Leftmost-longest matching: 'euro' is not cut to 'eur', '0.0136' not to '0.013' (whose neighbours
-# would then fail the boundary check and lose the token).
-_LONGEST = re2.Options()
-_LONGEST.longest_match = True
 # a price: symbol or code on either side of a number; '75,-' is a price in Dutch and German posts
-_PRICE = re2.compile(
-    r"(?i)(" + _SYM + r"\s?" + _NUM + r"|" + _NUM + r"\s?" + _SYM + r"|" + _NUM + r"\s?(?:" + _CODES + r")"
-    r"|(?:eur|usd|gbp|chf|btc|xmr|us\$)\s?" + _NUM + r"|\d{1,6}(?:[ .]\d{3})*,-(?:\s?" + _SYM + r"|\s?(?:eur|euro))?)",
-    _LONGEST)
+_PRICE = re.compile(
+    r"(?i)(" + _SYM + r"\s?" + _NUM + r"|" + _NUM + r"\s?" + _SYM + r"|" + _NUM + r"\s?(?:" + _CODES + r")" + _END +
+    r"|(?:eur|usd|gbp|chf|btc|xmr|us\$)\s?" + _NUM +
+    r"|\d{1,6}(?:[ .]\d{3}){0,3},-(?:\s?" + _SYM + r"|\s?(?:eur|euro)" + _END + r")?)")
 _MASS = r"kg|kgs|kilos?|grams?|gramm[es]?|gramos?|grs?|gms?|g|oz|ozs|ounces?|lbs?|гр|г|кг"
 _MG = r"mg|mcg|ug|µg|μg|мг"
 _VOL = r"ml|cl"
 _COUNT = (r"pcs|pc|pieces?|pills?|tabs?|tablets?|caps|capsules?|blotters?|tickets?|units?|bars?|st|stk|"
           r"stück|шт|x")
-_QTY = re2.compile(
-    r"(?i)(" + _NUM + r"\s?(?:" + _MASS + r"|" + _MG + r"|" + _VOL + r"|" + _COUNT + r")"
-    r"|x\s?\d{1,6}"
-    r"|(?:1/8|1/4|1/2|half|quarter|eighth)\s?(?:oz|ounce|lb|pound|kilo|kg)"
-    r"|(?:/|per\s|a\s)(?:" + _MASS + r"|" + _COUNT + r"))", _LONGEST)
+_QTY = re.compile(
+    r"(?i)(" + _NUM + r"\s?(?:" + _MASS + r"|" + _MG + r"|" + _VOL + r"|" + _COUNT + r")" + _END +
+    r"|x\s?\d{1,6}(?!\d)"
+    r"|(?:1/8|1/4|1/2|half|quarter|eighth)\s?(?:oz|ounce|lb|pound|kilo|kg)" + _END +
+    r"|(?:/|per\s|a\s)(?:" + _MASS + r"|" + _COUNT + r")" + _END + r")")
 _FILLERS = frozenset({"for", "per", "only", "now", "just", "at", "each", "a", "an", "the", "of", "and", "or", "was",
                       "is", "price", "prices", "pcs", "x", "für", "voor", "pour", "por", "para", "за", "по", "de",
                       "à", "le", "la", "el"})
+_HAS_DIGIT = re.compile(r"\d")
 _SEPARATORS = " \t-–—:|/•·=,;>→➡➖▪▫🔸🔹*+~_()[]."
 _ITEM_SEPARATORS = " \t-–—:|/•·=,;>→➡➖▪▫🔸🔹*+~_\ufe0f"
 
 
-@dataclass(frozen=True)
-class Token:
+class Token(NamedTuple):  # a tuple: menus make hundreds of thousands of them
     kind: str  # 'q' (quantity) or 'p' (price)
     start: int
     end: int
@@ -109,6 +113,8 @@ def _unit_kind(tok: str) -> str:
 def tokens(line: str) -> list[Token]:
     """Prices and quantities in a line, in order, prices winning where they overlap."""
     found: list[Token] = []
+    if not _HAS_DIGIT.search(line):  # every price and quantity has a digit, or is a unit after one
+        return found
     for m in _PRICE.finditer(line):
         s, e = m.span(1)
         if _boundary_ok(line, s, e):
@@ -131,17 +137,21 @@ _UNIT_WORDS = frozenset().union(*(w for _, w in _KINDS), {"eur", "euro", "euros"
                                                           "грн", "oz", "ounce", "half", "quarter", "eighth"})
 
 
+_WORD = re.compile(r"\S+")
+_NOT_LETTER = re.compile(r"[\W\d_]+")
+
+
 def _residual_letters(text: str) -> int:
     """Letters that name something: outside tokens, fillers, unit and currency words. A word of letters
     and digits ('2C-B', '4-MMC', '25i-NBOMe') names a substance and counts as a name by itself."""
     n = 0
-    for word in text.replace("/", " ").split():
-        w = "".join(ch for ch in word if ch.isalpha()).lower()
+    for word in _WORD.findall(text.replace("/", " ")):
+        w = _NOT_LETTER.sub("", word).lower()
         if not w or w in _FILLERS or w in _UNIT_WORDS:
             continue
         if len(w) >= 2:
             n += len(w)
-        if any(ch.isdigit() for ch in word):
+        if len(w) != len(word) and _HAS_DIGIT.search(word):
             n += 3
     return n
 

@@ -116,12 +116,12 @@ def fill_message_offers(con: duckdb.DuckDBPyConnection) -> int:
         con.execute("BEGIN TRANSACTION")
         try:
             _insert(con, records, cols)
-            con.execute("CREATE OR REPLACE TEMP TABLE _mcounts (message_id VARCHAR, n_items INTEGER, "
-                        "n_offers INTEGER)")
-            con.executemany("INSERT INTO _mcounts VALUES (?, ?, ?)", counts)
+            con.register("_mcounts", pa.table({"message_id": [c[0] for c in counts],
+                                               "n_items": pa.array([c[1] for c in counts], pa.int32()),
+                                               "n_offers": pa.array([c[2] for c in counts], pa.int32())}))
             con.execute("UPDATE messages SET n_items = c.n_items, n_offers = c.n_offers FROM _mcounts c "
                         "WHERE messages.message_id = c.message_id")
-            con.execute("DROP TABLE _mcounts")
+            con.unregister("_mcounts")
             con.execute("COMMIT")
         except BaseException:
             con.execute("ROLLBACK")

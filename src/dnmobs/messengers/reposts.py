@@ -2,9 +2,9 @@
 
 Texts are normalised (case, punctuation, runs of spaces) in DuckDB; identical texts collapse there, so
 the Python side sees each distinct text once (a study of 2.5 M ads found about 55,000 distinct ones).
-Distinct texts of at least ``MIN_CHARS`` are then compared by MinHash LSH (datasketch) over character
-5-grams: texts whose estimated Jaccard similarity reaches ``THRESHOLD`` (a changed price, emoji, a
-date) join one group, transitively. Each message's ``repost_group`` is the id of the group's first
+Distinct texts of at least ``MIN_CHARS`` are then compared by MinHash LSH (datasketch) over word
+pairs: a text whose estimated Jaccard similarity to a group's first text reaches ``THRESHOLD`` (a
+changed price, emoji, a date) joins that group. Each message's ``repost_group`` is the id of the group's first
 post (earliest date, then id); a message alike to no other is its own group. Posts that give no text
 (media only) are never grouped.
 
@@ -14,10 +14,12 @@ Every run regroups the whole store, since a new post can join two old groups int
 
 from __future__ import annotations
 
+import itertools
+import zlib
 from dataclasses import dataclass
 
 import duckdb
-import numpy as np
+import pyarrow as pa
 from datasketch import MinHash, MinHashLSH
 
 MIN_CHARS = 40
@@ -31,44 +33,47 @@ NORM_SQL = ("trim(regexp_replace(lower(coalesce(offer_text, text, '')), '[^[:aln
 
 
 def shingles(text: str) -> set[bytes]:
-    t = text[:MAX_CHARS]
+    """Word pairs of a normalised text (character 5-grams for texts of few words): few enough per text to
+    hash quickly, and a changed price or emoji changes only the pairs it is in."""
+    words = text[:MAX_CHARS].split()
+    if len(words) >= 8:
+        return {f"{a} {b}".encode() for a, b in itertools.pairwise(words)}
+    t = " ".join(words)
     if len(t) <= SHINGLE:
         return {t.encode()}
     return {t[i:i + SHINGLE].encode() for i in range(len(t) - SHINGLE + 1)}
 
 
-class _UnionFind:
-    def __init__(self, n: int):
-        self.parent = list(range(n))
+def near_duplicate_clusters(texts: list[str], threshold: float = THRESHOLD, chunk: int = 10_000) -> list[int]:
+    """For each text, the index of the first text of its cluster.
 
-    def find(self, i: int) -> int:
-        root = i
-        while self.parent[root] != root:
-            root = self.parent[root]
-        while self.parent[i] != root:  # path compression
-            self.parent[i], i = root, self.parent[i]
-        return root
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
-def near_duplicate_clusters(texts: list[str], threshold: float = THRESHOLD) -> list[int]:
-    """For each text, the index of the first text of its cluster."""
+    Only the first text of each cluster (its representative) goes into the LSH index: a text alike to a
+    representative joins its cluster, any other text starts one. Queries then meet few candidates even
+    when thousands of posts repeat one ad, so the cost stays linear in the number of texts; the price is
+    that a text is compared with representatives only, not with every member.
+    """
     n = len(texts)
-    uf = _UnionFind(n)
-    if n > 1:
-        lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-        seed = np.uint64(1)
-        sigs = MinHash.bulk([shingles(t) for t in texts], num_perm=NUM_PERM, seed=int(seed))
-        for i, sig in enumerate(sigs):
+    root = list(range(n))
+    if n < 2:
+        return root
+    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+    reps: dict[int, MinHash] = {}
+    for start in range(0, n, chunk):  # signatures a chunk at a time: memory follows the representatives
+        # crc32 is a stable hash computed in C: the default (SHA-1 in Python) costs most of the time here
+        sigs = MinHash.bulk([shingles(t) for t in texts[start:start + chunk]], num_perm=NUM_PERM,
+                            hashfunc=zlib.crc32)
+        for k, sig in enumerate(sigs):
+            i = start + k
+            best = None
             for j in lsh.query(sig):
-                if sigs[j].jaccard(sig) >= threshold:  # LSH candidates are checked, not trusted
-                    uf.union(i, j)
-            lsh.insert(i, sig)
-    return [uf.find(i) for i in range(n)]
+                if reps[j].jaccard(sig) >= threshold and (best is None or j < best):
+                    best = j  # LSH candidates are checked, not trusted
+            if best is None:
+                lsh.insert(i, sig)
+                reps[i] = sig
+            else:
+                root[i] = best
+    return root
 
 
 def group_reposts(con: duckdb.DuckDBPyConnection) -> int:
@@ -87,12 +92,16 @@ def group_reposts(con: duckdb.DuckDBPyConnection) -> int:
     """)
     long_rows = con.execute(
         f"SELECT h, norm FROM _rdistinct WHERE length(norm) >= {MIN_CHARS} ORDER BY first_key").fetchall()
-    con.execute("CREATE OR REPLACE TEMP TABLE _rmap (h VARCHAR, root_h VARCHAR)")
+    pairs: list[tuple[str, str]] = []
     if long_rows:
         roots = near_duplicate_clusters([r[1] for r in long_rows])
         pairs = [(long_rows[i][0], long_rows[r][0]) for i, r in enumerate(roots) if r != i]
-        if pairs:
-            con.executemany("INSERT INTO _rmap VALUES (?, ?)", pairs)
+        del long_rows
+    # through Arrow: executemany costs about half a millisecond a row
+    con.register("_rmap_in", pa.table({"h": [p[0] for p in pairs], "root_h": [p[1] for p in pairs]},
+                                      schema=pa.schema([("h", pa.string()), ("root_h", pa.string())])))
+    con.execute("CREATE OR REPLACE TEMP TABLE _rmap AS SELECT * FROM _rmap_in")
+    con.unregister("_rmap_in")
     # the group of a text is the first post of its root text (texts were ordered by first post)
     con.execute("""
         UPDATE messages SET repost_group = g.grp

@@ -13,6 +13,7 @@ know keep their text. Struck-out entities (old prices) are left out of the text 
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -60,12 +61,73 @@ class CountingReader:
         return b
 
 
+HEAD = 64 * 1024
+
+
+def _single_chat_head(head: bytes) -> Chat | None:
+    """The chat of a one-chat export whose head holds only scalar fields before ``"messages": [`` (what
+    Telegram writes), else None (then the general reader, which follows any shape)."""
+    meta: dict = {}
+    try:
+        for prefix, event, value in ijson.parse(io.BytesIO(head), use_float=True):
+            if prefix == "" and event in ("start_map", "map_key"):
+                continue
+            if prefix == "messages" and event == "start_array":
+                return Chat("telegram", _str(meta.get("name")) or ("Saved Messages" if meta.get("type") ==
+                                                                     "saved_messages" else None),
+                            _str(meta.get("type")), _str(meta.get("id")))
+            if "." in prefix or event not in ("string", "number", "boolean", "null"):
+                return None
+            meta[prefix] = value
+    except ijson.JSONError:
+        return None
+    return None
+
+
 def iter_export(fh) -> Iterator[tuple[Chat, Message | BadRecord] | Cut]:
     """Every message of every chat in an export, in file order; a ``Cut`` last if the file breaks.
 
     Raises DnmobsError when the JSON is not a Telegram export at all (checked as soon as the shape
     shows: the top level is not an object, or the whole file held no messages array).
     """
+    head = fh.read(HEAD)
+    fh.seek(0)
+    chat = _single_chat_head(head)
+    if chat is not None:
+        yield from _iter_single(fh, chat)
+        return
+    yield from _iter_general(fh)
+
+
+def _iter_single(fh, chat: Chat) -> Iterator[tuple[Chat, Message | BadRecord] | Cut]:
+    """The common case, a one-chat export: ijson builds each message in C (about twice as fast)."""
+    reader = CountingReader(fh)
+    last_id: str | None = None
+    n = 0
+    try:
+        for d in ijson.items(reader, "messages.item", use_float=True):
+            n += 1
+            item = to_message(d, n)
+            if isinstance(item, Message):
+                last_id = item.key
+            yield chat, item
+    except ijson.JSONError as exc:
+        yield _cut(exc, reader, fh, last_id)
+
+
+def _cut(exc: Exception, reader: CountingReader, fh, last_id: str | None) -> Cut:
+    what = (str(exc).splitlines()[0] if str(exc) else type(exc).__name__).strip("b'\"").split("\\n")[0]
+    truncated = "premature" in what or ("trailing" not in what and not _ends_closed(fh))
+    kept = (f"the messages up to id {last_id} were kept" if last_id is not None
+            else "no complete message came before it")
+    after = f"after message id {last_id}" if last_id is not None else "before the first message"
+    reason = (f"truncated export: the file ends inside the JSON ({what}); {kept}, the rest is lost"
+              if truncated else f"invalid JSON ({what}); {kept}, the rest of the file could not be read")
+    return Cut(f"byte {reader.pos}, {after}", reason)
+
+
+def _iter_general(fh) -> Iterator[tuple[Chat, Message | BadRecord] | Cut]:
+    """Any shape (the whole-account export, odd key orders), one parser event at a time."""
     reader = CountingReader(fh)
     meta: dict[str, dict] = {}  # scalars name/type/id of the maps open above the messages
     chat: Chat | None = None
@@ -129,14 +191,7 @@ def iter_export(fh) -> Iterator[tuple[Chat, Message | BadRecord] | Cut]:
             elif event == "end_map":
                 meta.pop(prefix, None)
     except ijson.JSONError as exc:
-        what = (str(exc).splitlines()[0] if str(exc) else type(exc).__name__).strip("b'\"").split("\\n")[0]
-        truncated = "premature" in what or ("trailing" not in what and not _ends_closed(fh))
-        kept = (f"the messages up to id {last_id} were kept" if last_id is not None
-                else "no complete message came before it")
-        after = f"after message id {last_id}" if last_id is not None else "before the first message"
-        reason = (f"truncated export: the file ends inside the JSON ({what}); {kept}, the rest is lost"
-                  if truncated else f"invalid JSON ({what}); {kept}, the rest of the file could not be read")
-        yield Cut(f"byte {reader.pos}, {after}", reason)
+        yield _cut(exc, reader, fh, last_id)
         return
     if not seen_messages:
         raise DnmobsError("not a Telegram export: no 'messages' array (one chat) and no 'chats.list' "
