@@ -89,8 +89,9 @@ def landmarks(doc: Doc) -> dict:
         # most pages are product pages: a lookup that stops at the product box spares the full query
         product = select_first(regions["main"], MAIN.table["product"])
         main = dict.fromkeys(MAIN.table) | {"product": product} if product is not None else MAIN.first(regions["main"])
-        got = doc.cache[NAME] = {**HEADER.first(regions["header"]), **NAV.first(regions["nav"]), **main,
-                                 "main": regions["main"]}
+        header = HEADER.walk(regions["header"]) if regions["header"] is not doc.tree.root else HEADER.first(
+            regions["header"])
+        got = doc.cache[NAME] = {**header, **NAV.first(regions["nav"]), **main, "main": regions["main"]}
     return got
 
 
@@ -240,7 +241,7 @@ def _feedback(trs: list[LexborNode], listing_key: str | None, vendor: str | None
         item = next((c for c in tds[2].iter() if c.tag == "a"), None) if len(tds) >= 5 else None
         buyer = band = None
         for c in tds[-1].iter():
-            klass = c.attrs.get("class")
+            klass = c.attributes.get("class")
             if klass == "gen-user-link":
                 buyer = text_of(c)
             elif klass == "gen-user-ratings":

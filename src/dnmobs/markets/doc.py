@@ -18,7 +18,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from dnmobs.markets.util import select_first
 
 _SNIFF_BYTES = 2048  # where a meta charset is looked for (the HTML standard looks at the first 1024)
-_LABEL_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyz0123456789_.:-")
+_LABEL_CHARS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.:-")
 _UTF8 = "utf-8"
 
 
@@ -43,11 +43,13 @@ def _codec(label: str | None) -> str | None:
 def declared_charset(data: bytes) -> str | None:
     """The label of the first ``charset=`` inside a <meta> tag of the page's head, if any.
     (A plain scan: this runs on every page, where a regex call would cost more than the rest.)"""
-    head = data[:_SNIFF_BYTES].lower()
+    head = data[:_SNIFF_BYTES]
+    if b"charset" not in head:  # mostly written in lower case: spare the copy when it is
+        head = head.lower()
     at = head.find(b"charset")
     while at >= 0:
         tag = head.rfind(b"<", 0, at)
-        if tag >= 0 and head.startswith(b"<meta", tag) and head.find(b">", tag, at) < 0:
+        if tag >= 0 and head[tag:tag + 5].lower() == b"<meta" and head.find(b">", tag, at) < 0:
             i = at + len(b"charset")
             while i < len(head) and head[i] in b" \t\r\n=\"'":
                 i += 1
@@ -55,7 +57,7 @@ def declared_charset(data: bytes) -> str | None:
             while j < len(head) and j - i < 40 and head[j] in _LABEL_CHARS:
                 j += 1
             if j > i:
-                return head[i:j].decode("ascii")
+                return head[i:j].decode("ascii").lower()
         at = head.find(b"charset", at + 1)
     return None
 
