@@ -179,14 +179,14 @@ def second_market(vendors: list[dict], seed: int, market: str = "market2") -> tu
                 continue
             seen.add(handle.lower())
             add(handle, block, v, "moved, same key, same handle" if same else "moved, same key, renamed")
-        elif r < 0.42:
+        elif (keyed and r < 0.42) or (not keyed and r < 0.15):
             if v["handle"].lower() in seen:
                 continue
             seen.add(v["handle"].lower())
             seed_ = f"{seed}:{v['vendor_id']}:rekey"
             add(v["handle"], pgpkeys.armored_key(seed_, v["handle"], rng.choice(pgpkeys.STYLES)), v,
-                "same handle, another key")
-        elif r < 0.46:
+                "same handle, another key" if keyed else "same handle, a key where Agora showed none")
+        elif keyed and r < 0.46:
             handle = renamed(rng, v["handle"], pool)
             if handle.lower() in seen or handle.lower() in taken:
                 continue

@@ -138,6 +138,7 @@ def main() -> None:
     ap.add_argument("--no-listings", action="store_true", help="vendor snapshots only, no listing panel")
     ap.add_argument("--threshold", type=float, default=Options.threshold)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--only", choices=["pgp", "no-pgp", "cross"], help="run one part")
     args = ap.parse_args()
     if not ld.VENDORS.is_dir():
         raise SystemExit(f"real data not found: {ld.VENDORS} (it lives in ../shared/data)")
@@ -149,11 +150,16 @@ def main() -> None:
         work = tmp / "work.duckdb"
         shutil.copy(store, work)
         con = connect(work)
-        pgp_mode(con, args.threshold)
-        labels = ld.key_truth(con)
-        no_pgp_mode(con, labels)
+        if args.only in (None, "pgp", "no-pgp"):
+            if args.only != "no-pgp":
+                pgp_mode(con, args.threshold)
+            else:
+                prepare(con, Options(use_pgp=True))  # the keys, for the truth
+            if args.only != "pgp":
+                no_pgp_mode(con, ld.key_truth(con))
         con.close()
-        cross_market(store, tmp, args.seed, args.threshold)
+        if args.only in (None, "cross"):
+            cross_market(store, tmp, args.seed, args.threshold)
 
 
 if __name__ == "__main__":

@@ -122,20 +122,23 @@ PROFILE = Comparison(
 )
 
 RARE = "len(list_intersect(rare_titles_l, rare_titles_r))"
+SMALLER = "least(n_titles_l, n_titles_r)"
 TITLES = Comparison(
-    "titles", ("title_sig", "rare_titles"), "title_sig_l IS NULL OR title_sig_r IS NULL",
+    "titles", ("n_titles", "rare_titles", "title_sig"), "n_titles_l IS NULL OR n_titles_r IS NULL",
     (
-        Level(f"{RARE} >= 3", "3 or more rare listing titles copied word for word", "similar_titles", 0.3, 3e-5),
-        Level(f"{RARE} >= 1 AND {SIG_SIM.format(c='title_sig')} >= 0.3",
-              "a rare listing title copied, and title words often shared", "similar_titles", 0.2, 2e-5),
-        Level(f"{RARE} >= 1", "a rare listing title copied word for word", "similar_titles", 0.15, 1.5e-4),
+        Level(f"{RARE} >= 3 AND {RARE} >= 0.2 * {SMALLER}", "many of its listings copied word for word",
+              "similar_titles", 0.35, 5e-6),
+        Level(f"{RARE} >= 1 AND {RARE} >= 0.1 * {SMALLER}", "listings copied word for word", "similar_titles",
+              0.25, 2e-5),
+        Level(f"{RARE} >= 1", "a rare listing title copied word for word", "similar_titles", 0.1, 1.5e-4),
         Level(f"{SIG_SIM.format(c='title_sig')} >= 0.5", "listing title words largely shared", "similar_titles",
               0.05, 2e-4),
         Level(f"{SIG_SIM.format(c='title_sig')} >= 0.3", "listing title words often shared", "similar_titles",
               0.05, 2e-3),
-        _else("different listing titles", 0.25, 0.998),
+        _else("different listing titles", 0.2, 0.998),
     ),
-    "listing titles: rare titles copied word for word, and the MinHash Jaccard of rare title words",
+    "listing titles: rare titles (2-3 vendors use them) copied word for word, as a count and as a share of the "
+    "smaller vendor's titles; and the MinHash Jaccard of rarer title words",
 )
 
 SHIPS = Comparison(

@@ -7,8 +7,9 @@ so the model treats it as missing rather than as disagreement):
   h_norm, h_skel, h_stem, h_words         forms of the handle (names.py)
   contacts                                'kind:value' of every contact handle (contacts table + extracted)
   fprs, subkeys, key_emails               primary and subkey fingerprints, user-id emails (PGP mode only)
-  title_sig, title_bands, n_titles        MinHash of the listing-title words, its LSH band keys
-  rare_titles                             hashes of the vendor's exact titles that 2-3 vendors use (copies)
+  title_sig, title_bands                  MinHash of the listing-title words (rarer ones), its LSH band keys
+  n_titles, rare_titles                   distinct (normalised) listing titles; hashes of those that 2-3
+                                          vendors use (copies)
   profile_sig, profile_bands              MinHash of the profile text's word 3-shingles (keys cut out;
                                           duplicates need no removal: a minimum ignores them)
   ships                                   where the listings ship from (normalised, most common first)
@@ -82,8 +83,7 @@ def build(con: duckdb.DuckDBPyConnection, use_pgp: bool) -> FeatureStats:
                c.contacts::VARCHAR[] AS contacts, k.fprs::VARCHAR[] AS fprs, k.subkeys::VARCHAR[] AS subkeys,
                k.key_emails::VARCHAR[] AS key_emails, k.key_label::VARCHAR AS key_label,
                t.title_sig::VARCHAR AS title_sig, t.title_bands::BIGINT[] AS title_bands,
-               t.n_titles::BIGINT AS n_titles,
-               CASE WHEN t.title_sig IS NOT NULL THEN coalesce(rt.rare_titles, []::UBIGINT[]) END AS rare_titles,
+               rt.n_titles::BIGINT AS n_titles, rt.rare_titles::UBIGINT[] AS rare_titles,
                p.profile_sig::VARCHAR AS profile_sig, p.profile_bands::BIGINT[] AS profile_bands,
                sm.ships::VARCHAR[] AS ships, sm.mix::VARCHAR[] AS mix,
                coalesce(lv.first_seen, ob.first_seen) AS first_seen,
@@ -98,7 +98,7 @@ def build(con: duckdb.DuckDBPyConnection, use_pgp: bool) -> FeatureStats:
         LEFT JOIN _lsm sm USING (vendor_id)
         LEFT JOIN _lob ob USING (vendor_id)
     """)
-    row = con.execute("""SELECT count(fprs), count(contacts), count(title_sig), count(profile_sig)
+    row = con.execute("""SELECT count(fprs), count(contacts), count(n_titles), count(profile_sig)
                          FROM _link_input""").fetchall()[0]
     stats.with_keys, stats.with_contacts, stats.with_titles, stats.with_profiles = row
     for t in ("_lv", "_lh", "_lc", "_lk", "_lt", "_lrt", "_lp", "_lsm", "_lob", "_lobs"):
@@ -258,23 +258,23 @@ def _titles(con: duckdb.DuckDBPyConnection) -> None:
         FROM (SELECT DISTINCT vendor_id, title FROM _lobs WHERE title IS NOT NULL)
     """)
     tokens = con.sql(f"""
-        WITH df AS (SELECT tok, count(*) AS n FROM _ltok GROUP BY tok),
-             nt AS (SELECT vendor_id, count(DISTINCT title) AS n_titles FROM _lobs GROUP BY 1)
-        SELECT t.vendor_id, list(hash(t.tok) % 4294967296)::UINTEGER[] AS hs, any_value(nt.n_titles) AS n_titles
-        FROM _ltok t JOIN df USING (tok) JOIN nt USING (vendor_id)
+        WITH df AS (SELECT tok, count(*) AS n FROM _ltok GROUP BY tok)
+        SELECT t.vendor_id, list(hash(t.tok) % 4294967296)::UINTEGER[] AS hs
+        FROM _ltok t JOIN df USING (tok)
         WHERE df.n <= greatest(2, {COMMON_TOKEN_SHARE} * {n_vendors})
         GROUP BY t.vendor_id HAVING count(*) >= {MIN_TITLE_WORDS}
     """).to_arrow_table()
     con.execute("DROP TABLE IF EXISTS _ltok")
-    _signatures(con, "_lt", "title", tokens, TITLE_BANDS, extra=("n_titles",))
+    _signatures(con, "_lt", "title", tokens, TITLE_BANDS)
     # titles copied word for word that few vendors use: sister accounts paste their listings
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lrt AS
         WITH nt AS (SELECT DISTINCT vendor_id, trim(regexp_replace(lower(title), '[^a-z0-9%]+', ' ', 'g')) AS t
                     FROM _lobs WHERE title IS NOT NULL),
              df AS (SELECT t, count(*) AS n FROM nt GROUP BY t)
-        SELECT vendor_id, coalesce(list(hash(t)) FILTER (WHERE n BETWEEN 2 AND {RARE_TITLE_MAX_VENDORS}),
-                                   []::UBIGINT[]) AS rare_titles
+        SELECT vendor_id, count(*) AS n_titles,
+               coalesce(list(hash(t)) FILTER (WHERE n BETWEEN 2 AND {RARE_TITLE_MAX_VENDORS}), []::UBIGINT[])
+                   AS rare_titles
         FROM nt JOIN df USING (t) GROUP BY vendor_id
     """)
 
@@ -299,7 +299,7 @@ def _profiles(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def _signatures(con: duckdb.DuckDBPyConnection, table: str, prefix: str, tokens: pa.Table,
-                bands: tuple[int, int], extra: tuple[str, ...] = ()) -> None:
+                bands: tuple[int, int]) -> None:
     """MinHash of each vendor's hashed tokens (``hs``), as b-bit signature text, and its LSH band keys."""
     hs = tokens.column("hs").combine_chunks() if tokens.num_rows else pa.array([], pa.list_(pa.uint32()))
     offsets = hs.offsets.to_numpy()
@@ -316,8 +316,6 @@ def _signatures(con: duckdb.DuckDBPyConnection, table: str, prefix: str, tokens:
         f"{prefix}_bands": pa.FixedSizeListArray.from_arrays(pa.array(keys.ravel(), pa.int64()), n_bands)
         .cast(pa.list_(pa.int64())),
     }
-    for name in extra:
-        cols[name] = tokens.column(name) if tokens.num_rows else pa.array([], pa.int64())
     temp_table(con, table, pa.table(cols))
 
 
