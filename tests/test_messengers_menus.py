@@ -34,6 +34,11 @@ def test_dose_stays_when_only_the_count_changes():
     assert texts("5 x 2mg Xanax — 20€ | 10 x 2mg — 35€") == ["5 x 2mg Xanax — 20€", "Xanax 10 x 2mg — 35€"]
 
 
+def test_counts_before_prices_are_not_read_as_grouped_thousands():
+    assert texts("XTC pills — x10 64€ | x50 240€ | x100 503€") == [
+        "XTC pills — x10 64€", "XTC pills x50 240€", "XTC pills x100 503€"]
+
+
 def test_prices_first():
     assert texts("€75 - 1g Cocaine | €350 - 5g") == ["€75 - 1g Cocaine", "Cocaine €350 - 5g"]
 

@@ -33,8 +33,9 @@ _END = r"(?![^\W\d_])"  # not followed by a letter
 _CODES = (r"eur|euros?|usd|us\$|gbp|chf|aud|cad|nzd|sek|nok|dkk|pln|czk|huf|rub|uah|gel|btc|xmr|ltc|eth|usdt|"
           r"dollars?|bucks|pounds?|quid|руб(?:лей|\.)?|р\.|грн|zł|kč|e")
 # a price: symbol or code on either side of a number; '75,-' is a price in Dutch and German posts
+_START = r"(?<![^\W_])"  # not preceded by a letter or digit: 'x50 240€' has the price '240€', not '50 240€'
 _PRICE = re.compile(
-    r"(?i)(" + _SYM + r"\s?" + _NUM + r"|" + _NUM + r"\s?" + _SYM + r"|" + _NUM + r"\s?(?:" + _CODES + r")" + _END +
+    r"(?i)" + _START + r"(" + _SYM + r"\s?" + _NUM + r"|" + _NUM + r"\s?" + _SYM + r"|" + _NUM + r"\s?(?:" + _CODES + r")" + _END +
     r"|(?:eur|usd|gbp|chf|btc|xmr|us\$)\s?" + _NUM +
     r"|\d{1,6}(?:[ .]\d{3}){0,3},-(?:\s?" + _SYM + r"|\s?(?:eur|euro)" + _END + r")?)")
 _MASS = r"kg|kgs|kilos?|grams?|gramm[es]?|gramos?|grs?|gms?|g|oz|ozs|ounces?|lbs?|гр|г|кг"
@@ -43,7 +44,7 @@ _VOL = r"ml|cl"
 _COUNT = (r"pcs|pc|pieces?|pills?|tabs?|tablets?|caps|capsules?|blotters?|tickets?|units?|bars?|st|stk|"
           r"stück|шт|x")
 _QTY = re.compile(
-    r"(?i)(" + _NUM + r"\s?(?:" + _MASS + r"|" + _MG + r"|" + _VOL + r"|" + _COUNT + r")" + _END +
+    r"(?i)" + _START + r"(" + _NUM + r"\s?(?:" + _MASS + r"|" + _MG + r"|" + _VOL + r"|" + _COUNT + r")" + _END +
     r"|x\s?\d{1,6}(?!\d)"
     r"|(?:1/8|1/4|1/2|half|quarter|eighth)\s?(?:oz|ounce|lb|pound|kilo|kg)" + _END +
     r"|(?:/|per\s|a\s)(?:" + _MASS + r"|" + _COUNT + r")" + _END + r")")

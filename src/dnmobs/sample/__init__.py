@@ -24,7 +24,7 @@ class Step:
 
 # Writers run in this order; each is a module with write(world, out_dir) -> list[Step].
 WRITERS = ["dnmobs.sample.snapshots", "dnmobs.sample.vendor_tables", "dnmobs.sample.vendor_snapshots",
-           "dnmobs.sample.pages"]
+           "dnmobs.sample.pages", "dnmobs.sample.messengers"]
 
 
 def generate(out_dir: Path, seed: int = 7) -> tuple[World, list[Step]]:
