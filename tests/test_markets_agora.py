@@ -143,3 +143,12 @@ def test_generic_page_without_a_price_is_not_a_listing():
     p = parse_page(b"<html><head><title>About us</title></head><body><h1>About</h1><p>We sell.</p></body></html>",
                    "/about")
     assert (p.page_type, p.layout) == ("other", "generic")
+
+
+def test_a_breadcrumb_back_to_the_front_page_is_no_category():
+    data = (CRAWL / "p/Bv4Nw8Kd2R").read_bytes()
+    start, end = data.index(b'<div id="top-navigation">'), data.index(b'<div id="middlestuff">')
+    root_only = (b'<div id="top-navigation"><div class="topnav-element"><a href="/">Listings</a></div>'
+                 b'<div class="topnav-divider-element">&gt;</div></div>\n    ')
+    p = parse_page(data[:start] + root_only + data[end:], "/p/Bv4Nw8Kd2R")
+    assert p.page_type == "product" and p.observation["category"] is None

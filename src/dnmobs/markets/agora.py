@@ -139,7 +139,8 @@ def header_rate(bar: LexborNode | None) -> float | None:
 
 
 def breadcrumb(crumbs: list[LexborNode]) -> str | None:
-    names = [t for t in (text_of(a) for a in crumbs) if t]
+    """The category path; a step back to the front page ('Listings', an uncategorised listing) is none."""
+    names = [t for t in (text_of(a) for a in crumbs if a.attributes.get("href") not in ("/", "")) if t]
     return "/".join(names) or None
 
 
