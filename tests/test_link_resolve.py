@@ -212,3 +212,17 @@ def test_empty_and_single_vendor_stores(con):
     rep = link(con, Options())
     assert (rep.vendors, rep.identities) == (1, 1)
     assert con.execute("SELECT n_members, score FROM identities").fetchall() == [(1, 1.0)]
+
+
+def test_a_key_many_vendors_show_links_none(con, tmp_path):
+    market_key = armored_key("the-market-itself", "Market admin <admin@market.invalid>")
+    path = tmp_path / "v.csv"
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(["market", "vendor", "pgp_key", "contact", "profile_text"])
+        for i, name in enumerate(FILLER[:12]):
+            w.writerow(["dream", name, armored_key(500 + i, name), "",
+                        f"{name} here. Check the market's signed mirrors with this key:\n{market_key}"])
+    ingest(con, [str(path)], IngestOptions(format="vendors-csv"))
+    rep = link(con, Options())
+    assert rep.identities == 12 and rep.key_links == 0

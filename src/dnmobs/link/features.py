@@ -42,7 +42,8 @@ TITLE_BANDS = (21, 3)  # bands x rows: pairs with title Jaccard 0.4 become candi
 PROFILE_BANDS = (16, 4)  # stricter: a copied profile shares most shingles
 COMMON_TOKEN_SHARE = 0.05  # title words used by more than this share of vendors carry no identity ('1g', 'mdma')
 MIN_TITLE_WORDS = 3
-RARE_TITLE_MAX_VENDORS = 3  # an exact title shared by at most this many vendors is a copied one
+RARE_TITLE_MAX_VENDORS = 3
+MAX_VENDORS_PER_KEY = 10  # a key shown by more vendors is not any one vendor's  # an exact title shared by at most this many vendors is a copied one
 _TOKEN = r"[a-z]+|[0-9]+(?:[.,][0-9]+)?"
 MAX_PROFILE_CHARS = 4000  # a copied profile shows in its beginning; the rest is not read
 _PGP_BLOCK = r"(?is)-{2,}\s*begin\s*pgp.*?-{2,}\s*end\s*pgp[^-]*-{2,}"
@@ -180,11 +181,16 @@ def _keys(con: duckdb.DuckDBPyConnection, use_pgp: bool) -> None:
         con.execute("CREATE OR REPLACE TEMP TABLE _lk (vendor_id VARCHAR, fprs VARCHAR[], subkeys VARCHAR[], "
                     "key_emails VARCHAR[], key_label VARCHAR)")
         return
-    con.execute("""
+    # A key shown by many vendors identifies none of them (a market's or forum's key pasted in profiles,
+    # a guide's example key): it neither links nor labels.
+    con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lk AS
         WITH k AS (
-            SELECT vp.vendor_id, pk.fingerprint, pk.is_primary
+            SELECT DISTINCT vp.vendor_id, pk.fingerprint, pk.is_primary
             FROM vendor_pgp vp JOIN pgp_keys pk USING (block_sha256)
+            WHERE pk.fingerprint NOT IN (
+                SELECT pk2.fingerprint FROM vendor_pgp vp2 JOIN pgp_keys pk2 USING (block_sha256)
+                GROUP BY pk2.fingerprint HAVING count(DISTINCT vp2.vendor_id) > {MAX_VENDORS_PER_KEY})
         ), e AS (
             SELECT DISTINCT vp.vendor_id, u.email FROM vendor_pgp vp JOIN pgp_user_ids u USING (block_sha256)
             WHERE u.email IS NOT NULL

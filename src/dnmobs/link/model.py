@@ -32,6 +32,7 @@ PGP_ARRAY_BLOCKS = ("fprs", "subkeys", "key_emails")
 # Without labels, the expected number of other records of the same vendor per record (cross-market
 # moves, sister accounts); it sets the prior odds that two random vendors are one (see _prior).
 DEFAULT_ALIASES_PER_VENDOR = 0.05
+MAX_COMPONENT_PAIRS_SIZE = 10
 
 
 @dataclass
@@ -160,9 +161,15 @@ def _label_pairs(sc: duckdb.DuckDBPyConnection, opts: Options) -> list[tuple[str
         return list(opts.label_pairs)
     if not opts.use_pgp:
         return []
-    return sc.execute("""
-        SELECT a.unique_id, b.unique_id FROM link_input a JOIN link_input b
+    # every pair of a small component; a large one gives a star (its first vendor with each other), so
+    # that one big group cannot outweigh all the others
+    return sc.execute(f"""
+        WITH c AS (SELECT unique_id, key_label, count(*) OVER (PARTITION BY key_label) AS size,
+                          min(unique_id) OVER (PARTITION BY key_label) AS first
+                   FROM link_input WHERE key_label IS NOT NULL)
+        SELECT a.unique_id, b.unique_id FROM c a JOIN c b
         ON a.key_label = b.key_label AND a.unique_id < b.unique_id
+        WHERE a.size <= {MAX_COMPONENT_PAIRS_SIZE} OR a.unique_id = a.first
     """).fetchall()
 
 
@@ -174,10 +181,13 @@ def _prior(sc: duckdb.DuckDBPyConnection, n: int, n_labels: int, opts: Options) 
     """
     if n < 2:
         return 0.5
-    keyed = sc.execute("SELECT count(*) FROM link_input WHERE fprs IS NOT NULL").fetchall()[0][0] \
-        if opts.use_pgp else 0
+    keyed, key_pairs = sc.execute("""
+        SELECT (SELECT count(*) FROM link_input WHERE fprs IS NOT NULL),
+               (SELECT coalesce(sum(k * (k - 1) / 2), 0) FROM (SELECT count(*) AS k FROM link_input
+                                                            WHERE key_label IS NOT NULL GROUP BY key_label))
+    """).fetchall()[0] if opts.use_pgp else (0, 0)
     if opts.use_pgp and n_labels >= opts.min_label_pairs and keyed >= 2:
-        p = n_labels / (keyed * (keyed - 1) / 2)
+        p = float(key_pairs) / (keyed * (keyed - 1) / 2)
     else:
         p = DEFAULT_ALIASES_PER_VENDOR * n / (n * (n - 1) / 2)
     return min(0.5, max(p, 1e-9))
