@@ -39,6 +39,7 @@ from dnmobs.ingest.sources import Note, SourceFile
 
 MAX_RECORD_BYTES = 4 * 1024 * 1024
 HEADER_BYTES = 256 * 1024  # a header longer than this is read by the careful path
+SMALL_GROUP_BYTES = 512 * 1024  # files with one header, this small in all, are read in Python (a scan costs ~25 ms)
 _counter = itertools.count()
 _CAREFUL: contextvars.ContextVar[bool] = contextvars.ContextVar("dnmobs_csv_careful", default=False)
 
@@ -120,20 +121,33 @@ def read_tables(con: duckdb.DuckDBPyConnection, srcs: Sequence[SourceFile], *, d
         # a file read carefully, or whose header is unclear, forms a group of its own
         groups.setdefault(tuple(_unique(h)) if h else (None, i), []).append(i)  # type: ignore[arg-type]
     parts: list[tuple[list[int], CsvTable]] = []
+    small: list[int] = []  # read together in Python: cheaper than a DuckDB scan each
     try:
         for key, idx in groups.items():
             group = [srcs[i] for i in idx]
-            if key and key[0] is not None:
-                t, redo = _duckdb_read(con, group, list(key), delim)
-                parts.append(([idx[j] for j in range(len(idx)) if j not in redo], t))
-                parts.extend(([idx[j]], _python_read(con, group[j], delim)) for j in sorted(redo))
+            if not key or key[0] is None:
+                parts.append((idx, _python_read(con, group, delim)))
+            elif sum(_content_size(s) for s in group) <= SMALL_GROUP_BYTES:
+                small.extend(idx)
             else:
-                parts.append((idx, _python_read(con, group[0], delim)))
+                t, redo = _duckdb_read(con, group, list(key), delim)
+                parts.append((idx, t))  # positions in the group: the files read again have no rows here
+                if redo:
+                    parts.append(([idx[j] for j in sorted(redo)], _python_read(con, [group[j] for j in sorted(redo)],
+                                                                                 delim)))
+        if small:
+            small.sort()
+            parts.append((small, _python_read(con, [srcs[i] for i in small], delim)))
     except BaseException:
         for _, p in parts:
             _quietly_drop(con, p)
         raise
     return _union(con, parts)
+
+
+def _content_size(src: SourceFile) -> int:
+    """About how many bytes of text a source holds (gzip: a typical ratio for CSV)."""
+    return src.size * (6 if src.gz else 1)
 
 
 def _quietly_drop(con: duckdb.DuckDBPyConnection, t: CsvTable) -> None:
@@ -155,41 +169,38 @@ def _union(con: duckdb.DuckDBPyConnection, parts: list[tuple[list[int], CsvTable
             cols.extend(c for c in p.columns if c not in cols)
         selects = []
         for idx, p in parts:
-            remap = "[" + ", ".join(str(i) for i in idx) + "]" if idx else "[0]"
+            remap = "[" + ", ".join(str(i) for i in idx) + "]"
             have = "".join(", " + _quote_ident(c) for c in p.columns)
-            selects.append(f'SELECT list_extract({remap}, src + 1)::INTEGER AS src, _row{have} FROM "{p.name}"'
-                           + ("" if idx else " WHERE false"))
+            selects.append(f'SELECT list_extract({remap}, src + 1)::INTEGER AS src, _row{have} FROM "{p.name}"')
         con.execute(f'CREATE TEMP TABLE "{name}_r" AS ' + " UNION ALL BY NAME ".join(selects))
         order = ", ".join(["src", "_row", *(_quote_ident(c) for c in cols)])
         con.execute(f'CREATE TEMP VIEW "{name}" AS SELECT rowid AS _r, {order} FROM "{name}_r"')
     finally:
         for _, p in parts:
             p.drop(con)
-    return CsvTable(name, cols, notes, con.execute(f'SELECT count(*) FROM "{name}_r"').fetchone()[0])
+    return CsvTable(name, cols, notes, con.execute(f'SELECT count(*) FROM "{name}_r"').fetchall()[0][0])
 
 
 def _duckdb_read(con: duckdb.DuckDBPyConnection, srcs: Sequence[SourceFile], header: list[str],
                  delim: str) -> tuple[CsvTable, set[int]]:
-    """One scan of files sharing ``header``; returns the table and the positions of files to read
-    again carefully (a reject spanning several lines: an unmatched quote swallowed them)."""
+    """One statement reading files sharing ``header``; returns the table and the positions of files
+    to read again carefully (a reject spanning several lines: an unmatched quote swallowed them)."""
     name = f"_csv{next(_counter)}"
     rejects, scan = f"{name}_rej", f"{name}_scan"
     paths = [str(s.duckdb_path()) for s in srcs]
     files = ", ".join(f"({quote_sql(p)}, {i})" for i, p in enumerate(paths))
-    plist = "[" + ", ".join(quote_sql(p) for p in paths) + "]"
     columns = "{" + ", ".join(f"{quote_sql(c)}: 'VARCHAR'" for c in header) + "}"
+    options = (f"columns = {columns}, header = true, auto_detect = false, delim = {quote_sql(delim)}, quote = '\"', "
+               f"escape = '\"', strict_mode = true, null_padding = false, store_rejects = true, "
+               f"rejects_table = '{rejects}', rejects_scan = '{scan}', max_line_size = {MAX_RECORD_BYTES}")
     try:
+        # One read_csv per file, not one over the list: DuckDB 2.0.1 can drop a reject (and so,
+        # silently, the records an unmatched quote swallowed) when one scan covers several files;
+        # scans of one file each report every reject, and cost the same in one statement.
         # No window functions here: they run on one thread. The temp table keeps file order, so
         # each record's number in its file is its rowid minus the first rowid of that file.
-        con.execute(f"""
-            CREATE TEMP TABLE "{name}_r" AS
-            SELECT (list_position({plist}, _file) - 1)::INTEGER AS src, * EXCLUDE (_file)
-            FROM read_csv({plist}, columns = {columns}, header = true, auto_detect = false,
-                          delim = {quote_sql(delim)}, quote = '"', escape = '"', strict_mode = false,
-                          null_padding = false, filename = '_file', store_rejects = true,
-                          rejects_table = '{rejects}', rejects_scan = '{scan}',
-                          max_line_size = {MAX_RECORD_BYTES})
-        """)
+        con.execute(f'CREATE TEMP TABLE "{name}_r" AS ' + " UNION ALL ".join(
+            f"SELECT {i}::INTEGER AS src, * FROM read_csv({quote_sql(p)}, {options})" for i, p in enumerate(paths)))
         con.execute(f"""
             CREATE TEMP VIEW "{name}" AS
             SELECT r.rowid AS _r, r.src, r.rowid - f.first + 1 AS _row, r.* EXCLUDE (src)
@@ -213,34 +224,54 @@ def _duckdb_read(con: duckdb.DuckDBPyConnection, srcs: Sequence[SourceFile], hea
         notes.append(Note(f"line {line}", f"malformed CSV record ({etype.lower()}): {msg.splitlines()[0][:200]}",
                           raw, src))
     if redo:
-        con.execute(f'DELETE FROM "{name}_r" WHERE src IN ({", ".join(map(str, sorted(redo)))})')
-    count = con.execute(f'SELECT count(*) FROM "{name}_r"').fetchone()[0]
+        con.execute(f'DELETE FROM "{name}_r" WHERE src IN ({", ".join(map(str, sorted(redo)))})').fetchall()
+    count = con.execute(f'SELECT count(*) FROM "{name}_r"').fetchall()[0][0]
     return CsvTable(name, _unique(header), notes, count), redo
 
 
-def _python_read(con: duckdb.DuckDBPyConnection, src: SourceFile, delim: str) -> CsvTable:
-    """Record-by-record reading; damage costs only the damaged records (see _records)."""
+def _python_read(con: duckdb.DuckDBPyConnection, srcs: Sequence[SourceFile], delim: str) -> CsvTable:
+    """Record-by-record reading of one or more files into one table (their columns joined by name);
+    damage costs only the damaged records (see _records)."""
     csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
     notes: list[Note] = []
-    header: list[str] | None = None
-    width: list[int | None] = [None]  # the header's field count, once read (the record splitter asks)
-    rows: list[list[str | None]] = []
-    with src.open() as fh:
-        text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
-        for first, last, rec, raw in _records(_lines_capped(text, notes), delim, lambda: width[0]):
-            where = f"line {first}" if first == last else f"lines {first}-{last}"
-            if rec is None:
-                notes.append(Note(where, raw[1], raw[0][:1024 * 64]))
-                continue
-            if header is None:
-                header = [h.lstrip("\ufeff").strip() for h in rec]
-                width[0] = len(header)
-                continue
-            rows.append([f if f != "" else None for f in rec])
+    cols: list[str] = []
+    where_col: dict[str, int] = {}
+    src_ids: list[int] = []
+    row_ids: list[int] = []
+    values: list[list[str | None]] = []  # one list per column
+    for i, src in enumerate(srcs):
+        header: list[int] | None = None  # this file's column positions in ``cols``
+        width: list[int | None] = [None]  # the header's field count, once read (the record splitter asks)
+        file_notes: list[Note] = []
+        n = 0
+        with src.open() as fh:
+            text = io.TextIOWrapper(fh, encoding="utf-8", errors="replace", newline="")
+            for first, last, rec, raw in _records(_lines_capped(text, file_notes), delim, lambda w=width: w[0]):
+                if rec is None:
+                    where = f"line {first}" if first == last else f"lines {first}-{last}"
+                    file_notes.append(Note(where, raw[1], raw[0][:1024 * 64]))
+                    continue
+                if header is None:
+                    header = []
+                    for c in _unique([h.lstrip("\ufeff").strip() for h in rec]):
+                        if c not in where_col:
+                            where_col[c] = len(cols)
+                            cols.append(c)
+                            values.append([None] * len(src_ids))
+                        header.append(where_col[c])
+                    width[0] = len(header)
+                    continue
+                n += 1
+                src_ids.append(i)
+                row_ids.append(n)
+                for v in values:
+                    v.append(None)
+                for pos, f in zip(header, rec, strict=True):
+                    values[pos][-1] = f if f != "" else None
+        notes.extend(Note(x.location, x.reason, x.raw, i) for x in file_notes)
     name = f"_csv{next(_counter)}"
-    cols = _unique(header or [])
-    arrays = [pa.array([0] * len(rows), pa.int32()), pa.array(range(1, len(rows) + 1), pa.int64())] + [
-        pa.array([r[i] for r in rows], pa.string()) for i in range(len(cols))]
+    arrays = [pa.array(src_ids, pa.int32()), pa.array(row_ids, pa.int64())] + [pa.array(v, pa.string())
+                                                                             for v in values]
     table = pa.Table.from_arrays(arrays, names=["src", "_row", *cols])
     con.register(f"{name}_arrow", table)
     try:
@@ -248,7 +279,7 @@ def _python_read(con: duckdb.DuckDBPyConnection, src: SourceFile, delim: str) ->
         con.execute(f'CREATE TEMP VIEW "{name}" AS SELECT rowid AS _r, * FROM "{name}_r"')
     finally:
         con.unregister(f"{name}_arrow")
-    return CsvTable(name, cols, notes, len(rows))
+    return CsvTable(name, cols, notes, len(src_ids))
 
 
 def _records(lines: Iterator[tuple[int, str]], delim: str, width) -> Iterator[tuple[int, int, list | None, object]]:

@@ -213,32 +213,42 @@ def sha256_file(path: Path) -> str:
     return h.hexdigest()
 
 
+GUNZIP_SLICE = 16 * 1024  # compressed bytes per step: on damage, at most one step's output is lost
+
+
 def gunzip_tolerant(stream: io.BufferedIOBase, limit: int, out: io.BufferedIOBase) -> Note | None:
-    """Decompress a gzip stream into ``out``; a broken or truncated stream keeps what came before it."""
+    """Decompress a gzip stream into ``out``; a broken or truncated stream keeps what came before it.
+
+    zlib reports damage only when it meets it (a bad code) or at the member's end (a wrong check
+    sum), and a call that fails returns nothing: so the input is fed in small slices and what each
+    slice gave is written at once. Concatenated members are read one after the other."""
     d = zlib.decompressobj(16 + zlib.MAX_WBITS)
     started = False  # has the current member been fed any bytes?
     written = offset = 0
     for chunk in iter(lambda: stream.read(1 << 20), b""):
-        data = chunk
-        while data:
-            if not started and not data.strip(b"\x00"):
-                break  # zero padding after the last member
-            started = True
-            try:
-                piece = d.decompress(data, 1 << 22)
-            except zlib.error as exc:
-                return Note(f"compressed byte {offset}", f"corrupt gzip data ({exc}); data after this point is lost")
-            written += len(piece)
-            if written > limit:
-                return Note(f"compressed byte {offset}",
-                            f"decompressed size exceeds the cap of {limit} bytes; the rest was skipped")
-            out.write(piece)
-            if d.eof:  # concatenated members are valid gzip: start the next one
-                data = d.unused_data
-                d = zlib.decompressobj(16 + zlib.MAX_WBITS)
-                started = False
-            else:
-                data = d.unconsumed_tail
+        for at in range(0, len(chunk), GUNZIP_SLICE):
+            data = chunk[at:at + GUNZIP_SLICE]
+            where = offset + at
+            while data:
+                if not started and not data.strip(b"\x00"):
+                    break  # zero padding after the last member
+                started = True
+                try:
+                    piece = d.decompress(data, 1 << 20)
+                except zlib.error as exc:
+                    return Note(f"compressed byte {where}", f"corrupt gzip data ({exc}); data after this point is lost")
+                if written + len(piece) > limit:
+                    out.write(piece[: limit - written])
+                    return Note(f"compressed byte {where}",
+                                f"decompressed size exceeds the cap of {limit} bytes; the rest was skipped")
+                written += len(piece)
+                out.write(piece)
+                if d.eof:  # concatenated members are valid gzip: start the next one
+                    data = d.unused_data
+                    d = zlib.decompressobj(16 + zlib.MAX_WBITS)
+                    started = False
+                else:
+                    data = d.unconsumed_tail
         offset += len(chunk)
     if started and not d.eof:
         return Note(f"compressed byte {offset}", "truncated gzip stream: the file ends inside compressed data; "

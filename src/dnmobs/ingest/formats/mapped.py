@@ -206,7 +206,7 @@ def _read_parquet(ctx: ReadContext, srcs: list[SourceFile]) -> CsvTable:
         SELECT rowid AS _r, src, row_number() OVER (PARTITION BY src ORDER BY rowid) AS _row,
                {", ".join(f"CAST({ident(c)} AS VARCHAR) AS {ident(c)}" for c in cols)}
         FROM "{name}_r" """)
-    rows = ctx.con.execute(f'SELECT count(*) FROM "{name}_r"').fetchone()[0]
+    rows = ctx.con.execute(f'SELECT count(*) FROM "{name}_r"').fetchall()[0][0]
     return CsvTable(name, cols, [], rows)
 
 
