@@ -274,3 +274,11 @@ def test_parse_page_deeply_nested_text_does_not_recurse():
             '<div class="text">' + "<b>" * 5000 + "deep" + "</b>" * 5000 + "</div></div></div></div></body></html>")
     chat, msgs = parse_page(html)
     assert chat.name == "N" and msgs[0].text == "deep"
+
+
+def test_market_override_keeps_chats_of_one_export_apart(con, tmp_path):
+    p = tmp_path / "result.json"
+    p.write_bytes(orjson.dumps(_account_export()))
+    ingest(con, [str(p)], Options(extract=False, market="telegram:all_of_it"))
+    assert rows(con, "SELECT DISTINCT market FROM messages") == [("telegram:all_of_it",)]
+    assert rows(con, "SELECT count(*) FROM messages") == [(10,)]  # 7 + 2 + 1: no id of one chat hides another's

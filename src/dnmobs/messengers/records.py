@@ -64,6 +64,7 @@ class Collector:
         self.messages: list[dict] = []
         self.contacts: list[dict] = []
         self.notes: list[Note] = []
+        self._first_chat: dict[int, tuple] = {}  # src -> the first chat it held (see ``key``)
 
     def chat_market(self, chat: Chat) -> str:
         if chat.market is None:
@@ -74,15 +75,26 @@ class Collector:
     def note(self, src: int, location: str, reason: str, raw: str | None = None) -> None:
         self.notes.append(Note(location, reason, contacts.redact_phones(raw, self.key) if raw else None, src))
 
+    def message_key(self, src: int, chat: Chat, m: Message) -> str:
+        """The message's key in its market. Ids are per chat: when --market puts several chats of one
+        export into one market, messages of the chats after the first are keyed by chat name too, so
+        that message 5 of one chat does not pass for a repeat of message 5 of another."""
+        ident = (chat.name, chat.id)
+        first = self._first_chat.setdefault(src, ident)
+        if self.market_override and ident != first:
+            return f"{chat.name or chat.id}#{m.key}"
+        return m.key
+
     def add(self, src: int, chat: Chat, m: Message) -> None:
         market = self.chat_market(chat)
+        key = self.message_key(src, chat, m)
         text = contacts.redact_phones(m.text, self.key)
         vendor = chat.name if chat.is_channel() else m.sender
         if m.kind != "message":
             vendor = None
         self.messages.append({
             "src": src, "location": m.location, "market": market, "market_name": chat.name,
-            "platform": chat.platform, "chat_type": chat.type, "chat_id": chat.id, "message_key": m.key,
+            "platform": chat.platform, "chat_type": chat.type, "chat_id": chat.id, "message_key": key,
             "date": m.date, "edited": m.edited, "sender": m.sender, "sender_id": m.sender_id, "vendor": vendor,
             "kind": m.kind, "action": m.action, "text": text,
             "offer_text": contacts.redact_phones(m.offer_text, self.key) if m.offer_text else None,
@@ -94,9 +106,9 @@ class Collector:
             day = m.date.date() if m.date else None
             for c in contacts.find(m.text, self.key, m.hrefs):
                 self.contacts.append({
-                    "src": src, "location": m.location, "market": market, "message_key": m.key, "vendor": vendor,
+                    "src": src, "location": m.location, "market": market, "message_key": key, "vendor": vendor,
                     "date": day, "kind": c.kind, "value": c.value,
-                    "raw": orjson.dumps({"kind": c.kind, "value": c.value, "message": m.key}).decode(),
+                    "raw": orjson.dumps({"kind": c.kind, "value": c.value, "message": key}).decode(),
                 })
 
     def full(self) -> bool:
