@@ -137,7 +137,16 @@ def parse_bs4(data: bytes, path: str) -> dict:
     if soup.select_one("#product-list") is not None:
         out.update(type="category", category="/".join(crumbs), rows=_bs_rows(soup))
         return out
-    out["type"] = "error" if soup.select_one("#product-index") and "/p/" in path else "other"
+    grid = soup.select_one("#product-index")
+    if grid is not None and "/p/" in path:
+        out["type"] = "error"
+        return out
+    out["type"] = "category" if grid is not None and "/cat/" in path else "other"
+    if grid is not None:  # featured listings: id, title, price
+        out["rows"] = [{"key": a["href"].split("/p/")[-1], "title": _t(a), "vendor": None,
+                        "price": _t(cell.select_one(".product-index-floater-price"))}
+                       for cell in grid.select(".product-index-floater")
+                       if (a := cell.select_one(".product-index-floater-caption a")) is not None]
     return out
 
 
@@ -156,7 +165,7 @@ def agreement(pages: list[tuple[bytes, str]]) -> str:
                      ((o["ships_from"], o["ships_to"]), theirs.get("ships")),
                      (len(ours.feedback), len(theirs.get("feedback", [])))]
         elif ours.rows:
-            pairs = [((r["title"], r["vendor"], r["price_text"]), (t["title"], t["vendor"] or r["vendor"], t["price"]))
+            pairs = [((r["title"], r.get("vendor"), r["price_text"]), (t["title"], t["vendor"] or r.get("vendor"), t["price"]))
                      for r, t in zip(ours.rows, theirs.get("rows", []), strict=False)]
             pairs.append((len(ours.rows), len(theirs.get("rows", []))))
         else:
