@@ -159,3 +159,20 @@ def test_menus_built_from_real_titles(shared_data, tmp_path):
     assert c["quiet_offers"] == 0  # chatter, announcements, service messages
     assert plain["price_ok"] >= 0.93 * plain["items"]  # prices written the common way
     assert c["grams_ok"] >= 0.95 * c["grams_items"]
+
+
+def test_sample_channels_of_vendors_who_moved(con, tmp_path):
+    from dnmobs.sample import messengers as sample_messengers
+    from dnmobs.sample.world import build
+
+    world = build(7)
+    steps = sample_messengers.write(world, tmp_path)
+    rep = ingest(con, [str(p) for s in steps for p in s.paths], Options())
+    assert not rep.errors
+    movers = {v.channel for v in world.vendors if v.channel}
+    markets = {m for (m,) in rows(con, "SELECT DISTINCT market FROM offers")}
+    assert {f"telegram:{c}" for c in movers} | {"whatsapp:sample_city_deals"} == markets
+    overall = ad_counts(con)[-1]
+    assert overall.unique_ads < overall.posts  # the channels repost their menus
+    wickr = {v.contact.split(": ")[1] for v in world.vendors if v.channel and v.contact}
+    assert wickr <= {v for (v,) in rows(con, "SELECT value FROM contacts WHERE kind = 'wickr'")}
