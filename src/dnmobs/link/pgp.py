@@ -14,10 +14,12 @@ the text's non-space characters. The body is the run of base64 characters before
 and the END line; where it begins cannot be told from the text once line breaks are gone (``Version:
 GnuPG v1mQENB...``), so each base64 quartet boundary near the start of the run is tried, in order, and the
 first whose bytes form an unbroken chain of OpenPGP packets reaching exactly the end, beginning with a
-(sub)key packet, is taken; the CRC-24 checksum, when present, must agree.
+(sub)key packet whose key material fills it exactly, is taken; the CRC-24 checksum, when present, must
+agree (a mismatch is reported, the key still read). A body with characters lost or added (no chain reaches
+the end), or with no END line, is read forward from its first key packet as far as the packets stay whole.
 
-Everything here runs in linear time: markers are found with re2, and the packet chain is followed by
-lengths, never by backtracking.
+Everything here runs in linear time: markers are found by plain search or re2, the packet chain is followed
+by lengths, never by backtracking, and at most MAX_TRIES start positions are tried.
 """
 
 from __future__ import annotations
