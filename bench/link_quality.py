@@ -29,7 +29,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _linkdata as ld
 from dnmobs.ingest import Options as IngestOptions
 from dnmobs.ingest import ingest
-from dnmobs.link.model import Options
+from dnmobs.link.model import Options, link_threshold
 from dnmobs.link.run import clusters_at, prepare
 from dnmobs.store import connect
 
@@ -48,7 +48,8 @@ def build_store(path: Path, listings: bool) -> None:
     con.close()
 
 
-def pgp_mode(con, threshold: float) -> None:
+def pgp_mode(con, threshold: float | None) -> None:
+    threshold = link_threshold(Options(use_pgp=True, threshold=threshold))
     t0 = time.perf_counter()
     prep = prepare(con, Options(use_pgp=True, threshold=threshold))
     clusters = clusters_at(prep, threshold)
@@ -69,6 +70,9 @@ def pgp_mode(con, threshold: float) -> None:
     print(f"links made without a shared key: {model_links}")
     print(ld.fmt(m))
     print(f"training: {prep.scores.training}")
+    print("other thresholds for links without a shared key:")
+    for t in (0.95, 0.99, 0.999, 0.9999, 0.99999):
+        print(f"  threshold {t:<8} " + ld.fmt(ld.pair_metrics(ld.cluster_pairs(clusters_at(prep, t)), truth, labels)))
 
 
 def no_pgp_mode(con, labels: dict[str, str]) -> None:
@@ -104,7 +108,8 @@ def no_pgp_mode(con, labels: dict[str, str]) -> None:
               f"recall {r:.3f} of {s['truth']}")
 
 
-def cross_market(store: Path, tmp: Path, seed: int, threshold: float) -> None:
+def cross_market(store: Path, tmp: Path, seed: int, threshold: float | None) -> None:
+    threshold = link_threshold(Options(use_pgp=True, threshold=threshold))
     db = tmp / "cross.duckdb"
     shutil.copy(store, db)
     con = connect(db)
@@ -136,7 +141,8 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--store", type=Path, help="reuse (or build once into) this store")
     ap.add_argument("--no-listings", action="store_true", help="vendor snapshots only, no listing panel")
-    ap.add_argument("--threshold", type=float, default=Options.threshold)
+    ap.add_argument("--threshold", type=float, default=None,
+                    help="model-link threshold in PGP mode (default: dnmobs link's)")
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--only", choices=["pgp", "no-pgp", "cross"], help="run one part")
     args = ap.parse_args()

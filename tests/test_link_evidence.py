@@ -14,7 +14,7 @@ from dnmobs.ingest import ingest
 from dnmobs.link import evidence as ev
 from dnmobs.link import pgp
 from dnmobs.link.features import key_components
-from dnmobs.link.model import Options
+from dnmobs.link.model import Options, link_threshold
 from dnmobs.link.names import handle_forms, split_words
 from dnmobs.link.run import clusters_at, prepare
 from dnmobs.sample import pgpkeys
@@ -101,7 +101,7 @@ def test_agora_slice_key_sets_are_identities(shared_data, con):
     rep = ingest(con, [str(f) for f in files], IngestOptions(format="agora-ada-vendors", extract=False))
     assert not rep.errors
     prep = prepare(con, Options())
-    clusters = clusters_at(prep, Options.threshold)
+    clusters = clusters_at(prep, link_threshold(Options()))
     pairs = con.execute("""SELECT vp.vendor_id, pk.fingerprint FROM vendor_pgp vp JOIN pgp_keys pk
                            USING (block_sha256) WHERE pk.is_primary""").fetchall()
     labels = key_components(pairs)
@@ -162,7 +162,7 @@ def test_sample_movers_are_linked(tmp_path, con):
     for step in steps:
         assert not ingest(con, [str(p) for p in step.paths], IngestOptions(**step.options)).errors
     prep = prepare(con, Options())
-    clusters = clusters_at(prep, Options.threshold)
+    clusters = clusters_at(prep, link_threshold(Options()))
     handle = {v[0]: (v[1], v[2]) for v in prep.vendors}
     groups = [{handle[m] for m in c.members} for c in clusters]
     movers = [v for v in world.vendors if len(v.markets) > 1]

@@ -316,9 +316,10 @@ def rates_import(
 def link_vendors(
     no_pgp: Annotated[bool, typer.Option("--no-pgp", help="Ignore PGP keys (as evidence and as training "
                                                           "labels): link on handles, contacts, texts.")] = False,
-    threshold: Annotated[float, typer.Option("--threshold", min=0.0, max=1.0,
-                                             help="Match probability at which a pair without a shared key "
-                                                  "links.")] = 0.95,
+    threshold: Annotated[float | None, typer.Option("--threshold", min=0.0, max=1.0,
+                                                    help="Match probability at which a pair without a shared "
+                                                         "key links (default 0.99999 with keys, 0.95 with "
+                                                         "--no-pgp).")] = None,
     json_out: Annotated[bool, typer.Option("--json", help="Print the run report as JSON.")] = False,
 ) -> None:
     """Link vendor records into identities: a shared PGP key always links; other evidence through a model."""

@@ -9,7 +9,10 @@
   the priors of evidence.py (``prior_strength`` pseudo-pairs), else the priors alone. Splink runs in its
   own in-memory DuckDB, so none of its working tables reach the store.
 * Identities: a shared primary fingerprint always links (deterministic, not scored). Other pairs link
-  when their match probability reaches ``threshold``; those links are marked as made without a key.
+  when their match probability reaches the threshold; those links are marked as made without a key. With
+  keys in play the bar is overwhelming evidence (PGP_THRESHOLD: posterior odds of 10^5 to 1): a vendor
+  who is the same usually shows the same key, and a link the keys cannot confirm should be rare and sure.
+  Without keys (--no-pgp) the bar is NO_PGP_THRESHOLD.
   Identities are connected components; each carries the weakest link of its strongest spanning tree.
 """
 
@@ -32,13 +35,15 @@ PGP_ARRAY_BLOCKS = ("fprs", "subkeys", "key_emails")
 # Without labels, the expected number of other records of the same vendor per record (cross-market
 # moves, sister accounts); it sets the prior odds that two random vendors are one (see _prior).
 DEFAULT_ALIASES_PER_VENDOR = 0.05
+PGP_THRESHOLD = 0.99999
+NO_PGP_THRESHOLD = 0.95
 MAX_COMPONENT_PAIRS_SIZE = 10
 
 
 @dataclass
 class Options:
     use_pgp: bool = True
-    threshold: float = 0.95  # match probability at or above which the model links a pair
+    threshold: float | None = None  # match probability at which the model links; None: by mode (below)
     keep_floor: float = 0.5  # pairs scored at least this are kept for `vendors show`
     min_label_pairs: int = 8
     prior_strength: float = 10.0
@@ -48,6 +53,12 @@ class Options:
     min_vendors_for_u: int = 400  # fewer vendors than this: u stays at its priors
     threads: int | None = None
     label_pairs: list[tuple[str, str]] | None = None  # override: train m on these pairs only (benchmarks)
+
+
+def link_threshold(opts: Options) -> float:
+    if opts.threshold is not None:
+        return opts.threshold
+    return PGP_THRESHOLD if opts.use_pgp else NO_PGP_THRESHOLD
 
 
 @dataclass

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from dnmobs.link import evidence as ev
 from dnmobs.link import features, keys
-from dnmobs.link.model import Options, Scores, score
+from dnmobs.link.model import Options, Scores, link_threshold, score
 
 MAX_EVIDENCE_PER_IDENTITY = 500
 # VETO: two vendors who both show keys, none shared, are not linked on names and texts alone, however alike:
@@ -90,16 +90,17 @@ def link(con: duckdb.DuckDBPyConnection, opts: Options | None = None) -> LinkRep
     opts = opts or Options()
     t0 = time.perf_counter()
     prep = prepare(con, opts)
-    clusters = clusters_at(prep, opts.threshold)
+    threshold = link_threshold(opts)
+    clusters = clusters_at(prep, threshold)
     seconds = time.perf_counter() - t0
-    run_id = _write(con, prep.vendors, clusters, prep.scores, opts, seconds)
+    run_id = _write(con, prep.vendors, clusters, prep.scores, opts, threshold, seconds)
     multi = [c for c in clusters if len(c.members) > 1]
     report = LinkReport(
         run_id=run_id, use_pgp=opts.use_pgp, vendors=len(prep.vendors), identities=len(clusters),
         multi_member_identities=len(multi),
         key_links=sum(1 for c in clusters for e in c.tree if e.basis == "key"),
         model_links=sum(1 for c in clusters for e in c.tree if e.basis == "model"),
-        threshold=opts.threshold, training=prep.scores.training, seconds=round(time.perf_counter() - t0, 2),
+        threshold=threshold, training=prep.scores.training, seconds=round(time.perf_counter() - t0, 2),
         keys=asdict(prep.key_stats) if prep.key_stats else {}, features=asdict(prep.feature_stats),
         notes=prep.scores.notes)
     con.execute("UPDATE link_runs SET seconds = ? WHERE run_id = ?", [report.seconds, run_id])
@@ -234,7 +235,7 @@ def identity_id(members: list[str]) -> str:
 
 
 def _write(con: duckdb.DuckDBPyConnection, vendors: list[tuple], clusters: list[Cluster], scores: Scores,
-           opts: Options, seconds: float) -> int:
+           opts: Options, threshold: float, seconds: float) -> int:
     info = {v[0]: v for v in vendors}
     ident = {name: [] for name in _IDENT.names if name != "run_id"}
     member = {name: [] for name in _MEMBER.names}
@@ -275,7 +276,7 @@ def _write(con: duckdb.DuckDBPyConnection, vendors: list[tuple], clusters: list[
         """, [seconds, opts.use_pgp, len(vendors), len(clusters),
               sum(1 for c in clusters for e in c.tree if e.basis == "key"),
               sum(1 for c in clusters for e in c.tree if e.basis == "model"),
-              opts.threshold, scores.training, orjson.dumps(scores.model).decode()]).fetchall()[0][0]
+              threshold, scores.training, orjson.dumps(scores.model).decode()]).fetchall()[0][0]
         for t in ("identity_evidence", "identity_members", "identities"):
             con.execute(f"DELETE FROM {t}")
         ident["run_id"] = [run_id] * len(clusters)
