@@ -6,7 +6,7 @@ Distinct texts of at least ``MIN_CHARS`` are then compared by MinHash LSH (datas
 pairs: a text whose estimated Jaccard similarity to a group's first text reaches ``THRESHOLD`` (a
 changed price, emoji, a date) joins that group. Each message's ``repost_group`` is the id of the group's first
 post (earliest date, then id); a message alike to no other is its own group. Posts that give no text
-(media only) are never grouped.
+(media only) and posts that gave no offer (chatter, notices) are never grouped.
 
 Counts then come two ways: posts (messages with offers) and unique ads (their distinct groups).
 Every run regroups the whole store, since a new post can join two old groups into one.
@@ -24,7 +24,7 @@ from datasketch import MinHash, MinHashLSH
 
 MIN_CHARS = 40
 THRESHOLD = 0.7
-NUM_PERM = 128
+NUM_PERM = 64  # enough to tell 0.7 from unrelated texts; each representative costs ~1 KB in the index
 SHINGLE = 5
 MAX_CHARS = 4000  # of a normalised text used for its signature: ads are short, chat logs pasted in are not
 
@@ -44,43 +44,52 @@ def shingles(text: str) -> set[bytes]:
     return {t[i:i + SHINGLE].encode() for i in range(len(t) - SHINGLE + 1)}
 
 
-def near_duplicate_clusters(texts: list[str], threshold: float = THRESHOLD, chunk: int = 10_000) -> list[int]:
-    """For each text, the index of the first text of its cluster.
+class _Clusters:
+    """Near-duplicate clustering fed a chunk at a time (see ``near_duplicate_clusters``).
 
-    Only the first text of each cluster (its representative) goes into the LSH index: a text alike to a
-    representative joins its cluster, any other text starts one. Queries then meet few candidates even
-    when thousands of posts repeat one ad, so the cost stays linear in the number of texts; the price is
-    that a text is compared with representatives only, not with every member.
+    Only the first text of each cluster (its representative) goes into the LSH index, with its signature
+    kept as a bare array to check candidates: a text alike to a representative joins its cluster, any
+    other text starts one. Queries meet few candidates even when thousands of posts repeat one ad, so
+    the cost is linear in the number of texts, and memory follows the number of clusters, not of texts.
+    The price: a text is compared with representatives only, not with every member.
     """
-    n = len(texts)
-    root = list(range(n))
-    if n < 2:
-        return root
-    lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
-    reps: dict[int, MinHash] = {}
-    for start in range(0, n, chunk):  # signatures a chunk at a time: memory follows the representatives
+
+    def __init__(self, threshold: float = THRESHOLD):
+        self.threshold = threshold
+        self.lsh = MinHashLSH(threshold=threshold, num_perm=NUM_PERM)
+        self.reps: dict = {}  # key -> signature values (numpy array)
+
+    def add(self, keys: list, texts: list[str]) -> list:
+        """The representative's key for each text (its own key when it starts a cluster)."""
         # crc32 is a stable hash computed in C: the default (SHA-1 in Python) costs most of the time here
-        sigs = MinHash.bulk([shingles(t) for t in texts[start:start + chunk]], num_perm=NUM_PERM,
-                            hashfunc=zlib.crc32)
-        for k, sig in enumerate(sigs):
-            i = start + k
+        sigs = MinHash.bulk([shingles(t) for t in texts], num_perm=NUM_PERM, hashfunc=zlib.crc32)
+        out = []
+        for key, sig in zip(keys, sigs, strict=True):
             best = None
-            for j in lsh.query(sig):
-                if reps[j].jaccard(sig) >= threshold and (best is None or j < best):
-                    best = j  # LSH candidates are checked, not trusted
+            for j in self.lsh.query(sig):
+                # LSH candidates are checked, not trusted: the share of equal signature values
+                if (self.reps[j] == sig.hashvalues).mean() >= self.threshold and (best is None or j < best):
+                    best = j
             if best is None:
-                lsh.insert(i, sig)
-                reps[i] = sig
-            else:
-                root[i] = best
-    return root
+                self.lsh.insert(key, sig, check_duplication=False)
+                self.reps[key] = sig.hashvalues
+                best = key
+            out.append(best)
+        return out
+
+
+def near_duplicate_clusters(texts: list[str], threshold: float = THRESHOLD) -> list[int]:
+    """For each text, the index of the first text of its cluster."""
+    return _Clusters(threshold).add(list(range(len(texts))), texts) if texts else []
 
 
 def group_reposts(con: duckdb.DuckDBPyConnection) -> int:
     """Assign every message its repost group; returns the number of groups with more than one post."""
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _rnorm AS
-        SELECT message_id, date, CASE WHEN kind = 'message' THEN {NORM_SQL} ELSE '' END AS norm
+        SELECT message_id, date,
+               -- ads only: posts with offers, or not yet extracted; chatter stays ungrouped
+               CASE WHEN kind = 'message' AND coalesce(n_offers, 1) > 0 THEN {NORM_SQL} ELSE '' END AS norm
         FROM messages
     """)
     # one row per distinct text, with its first post
@@ -90,13 +99,15 @@ def group_reposts(con: duckdb.DuckDBPyConnection) -> int:
                    AS first_id, min((coalesce(date, TIMESTAMP '9999-12-31'), message_id)) AS first_key
         FROM _rnorm WHERE norm <> '' GROUP BY norm
     """)
-    long_rows = con.execute(
-        f"SELECT h, norm FROM _rdistinct WHERE length(norm) >= {MIN_CHARS} ORDER BY first_key").fetchall()
+    # distinct texts in order of their first post, a chunk at a time: the signatures of a chunk, then
+    # only the clusters' representatives, stay in memory
     pairs: list[tuple[str, str]] = []
-    if long_rows:
-        roots = near_duplicate_clusters([r[1] for r in long_rows])
-        pairs = [(long_rows[i][0], long_rows[r][0]) for i, r in enumerate(roots) if r != i]
-        del long_rows
+    clusters = _Clusters()
+    cur = con.execute(f"SELECT h, norm FROM _rdistinct WHERE length(norm) >= {MIN_CHARS} ORDER BY first_key")
+    while chunk := cur.fetchmany(10_000):
+        roots = clusters.add([r[0] for r in chunk], [r[1] for r in chunk])
+        pairs.extend((r[0], root) for r, root in zip(chunk, roots, strict=True) if root != r[0])
+    del clusters
     # through Arrow: executemany costs about half a millisecond a row
     con.register("_rmap_in", pa.table({"h": [p[0] for p in pairs], "root_h": [p[1] for p in pairs]},
                                       schema=pa.schema([("h", pa.string()), ("root_h", pa.string())])))
