@@ -291,11 +291,12 @@ def test_cli_bad_files_give_one_line_errors_and_exit_1(tmp_path):
     assert run.returncode == 1
     assert "Traceback" not in run.stderr
     lines = run.stderr.strip().splitlines()
-    assert len(lines) == 2 and all(line.startswith("error: ") for line in lines)
+    assert len(lines) == 3 and all(line.startswith("error: ") for line in lines)
     assert any("binary" in line for line in lines) and any("no such file" in line for line in lines)
+    assert any(cut.name in line and "truncated gzip" in line for line in lines)
     summary = json.loads(run.stdout)
     by = {Path(s["path"]).name: s for s in summary["sources"]}
-    # the cut gzip is no error: what it still held is stored, the cut is a quarantine row
+    # the cut gzip is a damaged file (one error line) whose records before the cut are stored
     assert by[cut.name]["stored"] > 0 and by[cut.name]["quarantined"] >= 1 and by[good.name]["stored"] == 1
     for s in summary["sources"]:
         assert s["read"] == s["stored"] + s["quarantined"] + s["skipped"]

@@ -36,7 +36,7 @@ def totals(rep):
 
 
 def test_reconciles_and_builds_listings(con, tmp_path):
-    f = write_snapshot(tmp_path / "2014-05-01_catProducts.csv.gz", ROWS + [ROWS[0]])  # one exact duplicate
+    f = write_snapshot(tmp_path / "2014-05-01_catProducts.csv.gz", [*ROWS, ROWS[0]])  # one exact duplicate
     rep = ingest(con, [str(f)], Options(extract=False))
     assert rep.sources[0].format == "agora-ada"
     assert totals(rep) == {"read": 4, "stored": 3, "quarantined": 0, "skipped": 1}
@@ -99,10 +99,34 @@ def test_market_override(con, tmp_path):
 def test_many_files_in_one_chunk_keep_their_own_counts(con, tmp_path):
     paths = []
     for d in range(1, 6):
-        rows = [(*r[:-1], f"2014-05-0{d}") for r in ROWS] + ([ROWS[0][:-1] + (f"2014-05-0{d}",)] if d % 2 else [])
+        rows = [(*r[:-1], f"2014-05-0{d}") for r in ROWS] + ([(*ROWS[0][:-1], f"2014-05-0{d}")] if d % 2 else [])
         paths.append(str(write_snapshot(tmp_path / f"2014-05-0{d}.csv.gz", rows)))
     rep = ingest(con, paths, Options(extract=False))
     assert [(s.read, s.stored, s.skipped) for s in rep.sources] == [
         (4, 3, 1), (3, 3, 0), (4, 3, 1), (3, 3, 0), (4, 3, 1)]
     assert con.execute("SELECT count(*) FROM crawls").fetchone()[0] == 5
     assert con.execute("SELECT count(*) FROM listings").fetchone()[0] == 3
+
+
+def test_unreadable_files_do_not_pile_up_on_reruns(con, tmp_path):
+    junk = tmp_path / "notes.txt"
+    junk.write_text("nothing here is a listing\n")
+    for _ in range(3):
+        rep = ingest(con, [str(junk)], Options(extract=False))
+        assert rep.errors and "unknown format" in rep.errors[0]
+    assert con.execute("SELECT count(*) FROM sources").fetchone()[0] == 1
+    assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == 1
+
+
+def test_a_damaged_file_keeps_its_records_and_says_so_each_run(con, tmp_path):
+    rows = [(f"item {i}", "0.1", "", "", "v", "h", "Drugs/Other", "2014-05-01") for i in range(3000)]
+    whole = write_snapshot(tmp_path / "whole.csv.gz", rows).read_bytes()
+    cut = tmp_path / "2014-05-01_cut.csv.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    first = ingest(con, [str(cut)], Options(extract=False))
+    (src,) = first.sources
+    assert src.stored > 0 and src.error and "truncated gzip" in src.error
+    assert con.execute("SELECT status FROM sources").fetchone()[0] == "partial"
+    again = ingest(con, [str(cut)], Options(extract=False))
+    assert again.sources[0].unchanged and again.sources[0].stored == 0 and again.sources[0].error == src.error
+    assert con.execute("SELECT count(*) FROM quarantine").fetchone()[0] == src.quarantined

@@ -111,10 +111,12 @@ def ingest(con: duckdb.DuckDBPyConnection, paths: list[str], opts: Options = Opt
     def flush() -> None:
         nonlocal pending, pending_fmt
         if pending:
-            for rep, src in zip(_run_chunk(con, pending, pending_fmt, opts), pending, strict=True):
-                done(rep, src.size)
-            for src in pending:
-                src.cleanup()
+            try:
+                for rep, src in zip(_run_chunk(con, pending, pending_fmt, opts), pending, strict=True):
+                    done(rep, src.size)
+            finally:
+                for src in pending:
+                    src.cleanup()
         pending, pending_fmt = [], None
 
     for group in expand(paths, opts.limits):
@@ -176,11 +178,11 @@ def _classify(con, src: SourceFile, forced: ModuleType | None, opts: Options
                "binary content, not a known format" if formats.looks_binary(head) else
                "unknown format (give --format; `dnmobs formats` lists them)")
         return None, _write_unread(con, src, None, opts, [*src.notes, Note("file", why)])
-    prev = con.execute("SELECT n_read FROM sources WHERE ingest_key = ? AND status = 'complete' LIMIT 1",
-                       [ingest_key(src, fmt.NAME, opts)]).fetchone()
-    if prev is not None:
+    prev = con.execute("SELECT n_read, error FROM sources WHERE ingest_key = ? AND status IN ('complete', 'partial')"
+                       " LIMIT 1", [ingest_key(src, fmt.NAME, opts)]).fetchone()
+    if prev is not None:  # the same bytes read the same way: nothing new, and the same damage as before
         return fmt, SourceReport(src.path, fmt.NAME, _market(fmt, opts), read=prev[0], skipped=prev[0],
-                                 unchanged=True)
+                                 unchanged=True, error=prev[1])
     return fmt, None
 
 
@@ -193,10 +195,25 @@ def _write_unread(con, src: SourceFile, fmt, opts: Options, notes: list[Note]) -
     """A source that could not be read at all: one quarantine row per note, one failed source row."""
     rep = SourceReport(src.path, None, _market(fmt, opts), read=len(notes), quarantined=len(notes),
                        error=f"{src.path}: {notes[-1].reason}")
+    _forget_failures(con, [src])
     sid = con.execute("SELECT nextval('seq_source_id')").fetchone()[0]
     _insert_notes(con, {0: sid}, {0: src.path}, notes)
     _insert_source(con, sid, src, None, rep.market, src.sha256, rep)
     return rep
+
+
+def _forget_failures(con, srcs: list[SourceFile]) -> None:
+    """Drop earlier failed attempts at these same bytes (and their quarantine rows): a file that
+    could not be read does not pile up a new failure on every run, and one that now reads leaves
+    no stale failure behind."""
+    keys = [[s.path, s.sha256] for s in srcs]
+    con.execute("CREATE OR REPLACE TEMP TABLE _again (path VARCHAR, sha256 VARCHAR)")
+    con.executemany("INSERT INTO _again VALUES (?, ?)", keys)
+    stale = "SELECT source_id FROM sources JOIN _again USING (path, sha256) WHERE status = 'failed'"
+    if con.execute(f"SELECT count(*) FROM ({stale})").fetchone()[0]:
+        con.execute(f"DELETE FROM quarantine WHERE source_id IN ({stale})")
+        con.execute(f"DELETE FROM sources WHERE source_id IN ({stale})")
+    con.execute("DROP TABLE _again")
 
 
 def _insert_notes(con, ids: dict[int, int], paths: dict[int, str], notes: list[Note]) -> None:
@@ -211,8 +228,15 @@ def _insert_source(con, sid: int, src: SourceFile, fmt: str | None, market: str 
     con.execute(
         "INSERT INTO sources (source_id, path, member, sha256, size, format, market, ingest_key, status, error,"
         " n_read, n_stored, n_quarantined, n_skipped) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        [sid, src.path, src.member, src.sha256, src.size, fmt, market, key,
-         "failed" if rep.error else "complete", rep.error, rep.read, rep.stored, rep.quarantined, rep.skipped])
+        [sid, src.path, src.member, src.sha256, src.size, fmt, market, key, _status(rep), rep.error,
+         rep.read, rep.stored, rep.quarantined, rep.skipped])
+
+
+def _status(rep: SourceReport) -> str:
+    """complete; partial: read, but damage lost part of it (the error says where); failed: unreadable."""
+    if not rep.error:
+        return "complete"
+    return "partial" if rep.stored or rep.skipped else "failed"
 
 
 def _run_chunk(con, srcs: list[SourceFile], fmt: ModuleType, opts: Options,
@@ -289,8 +313,13 @@ def _load_chunk(con, srcs: list[SourceFile], fmt: ModuleType, opts: Options,
                 rep.stored += res.stored.get(i, 0)
                 rep.skipped += res.skipped.get(i, 0)
             notes.extend(res.refused)
-    # notes the sources gathered while being opened (a damaged gzip stream, say)
-    notes.extend(Note(n.location, n.reason, n.raw, i) for i, s in enumerate(srcs) for n in s.notes)
+    # notes the sources gathered while being opened (a damaged gzip stream, say): what came before
+    # the damage is kept, and the damage is that source's one-line error
+    for i, s in enumerate(srcs):
+        notes.extend(Note(n.location, n.reason, n.raw, i) for n in s.notes)
+        if s.notes and not reps[i].error:
+            reps[i].error = f"{s.path}: {s.notes[0].reason}"
+    _forget_failures(con, srcs)
     for n in notes:
         reps[n.src].quarantined += 1
     paths = {i: s.path for i, s in enumerate(srcs)}

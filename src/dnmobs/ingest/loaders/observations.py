@@ -14,11 +14,14 @@ from dnmobs.ingest.loaders import (
     register,
 )
 
-# Two records are the same observation when market, crawl date, listing and every canonical
-# field are equal (location excluded: it differs between otherwise identical rows).
-_IDENTITY = ["mkt", "cdate", "lkey", "title", "description", "price_text", "price_amount", "price_currency",
-             "usd_rate", "price_usd_shown", "vendor", "category", "ships_from", "ships_to", "sold_count",
-             "sold_since", "feedback_count", "rating", "counters_text"]
+# Two records are the same observation when market, crawl date, listing and every field as read
+# are equal. ``raw`` holds every field as read (formats keep row positions out of it), and the
+# other columns derive from it; a format without raw is compared on its columns.
+_FIELDS = ["title", "description", "price_text", "price_amount", "price_currency", "usd_rate", "price_usd_shown",
+           "vendor", "category", "ships_from", "ships_to", "sold_count", "sold_since", "feedback_count", "rating",
+           "counters_text"]
+_IDENTITY = ["mkt", "cdate", "lkey",
+             "coalesce(raw::VARCHAR, " + " || chr(30) || ".join(f"coalesce({c}::VARCHAR, '')" for c in _FIELDS) + ")"]
 
 _COLUMNS = ["location", "title", "description", "price_text", "price_amount", "price_currency", "usd_rate",
             "price_usd_shown", "vendor", "category", "ships_from", "ships_to", "sold_count", "sold_since",
