@@ -101,12 +101,21 @@ def word_pool(handles: list[str]) -> list[str]:
 
 
 def rearmor(rng: random.Random, block: str) -> str | None:
-    """The same key bytes presented as another market shows keys: proper armor, CRLF, escaped
-    line breaks, extra headers, or line breaks lost; None when the block has no readable key."""
+    """The same key presented as another market shows keys: proper armor, CRLF, escaped line breaks, extra
+    headers, line breaks lost, HTML, a paste cut short, sometimes a minimal export (primary key and first
+    user id only); None when the block has no readable key."""
     data = pgp.dearmor(block)
     if not data:
         return None
-    style = rng.choice(["armored", "crlf", "escaped", "headers", "stripped"])
+    if rng.random() < 0.15:  # a minimal export: the primary key, its first user id and signature only
+        cut, n = 0, 0
+        for _ in range(3):
+            head = pgp._packet_header(data, cut)
+            if head is None:
+                break
+            cut, n = head[2], n + 1
+        data = data[:cut] if n == 3 else data
+    style = rng.choice(["armored", "crlf", "escaped", "headers", "stripped", "cut", "html"])
     headers = {"Version": "GnuPG v1"} if style != "headers" else {
         "Version": "GnuPG v2", "Comment": "Using GnuPG with Thunderbird", "Charset": "UTF-8"}
     text = pgp.armor(data, headers)
@@ -116,6 +125,10 @@ def rearmor(rng: random.Random, block: str) -> str | None:
         return text.replace("\n", "\\n")
     if style == "stripped":
         return text.replace("\n", "")
+    if style == "cut":  # a paste that stopped two thirds of the way in: no checksum, no END line
+        return text[: len(text) * 2 // 3]
+    if style == "html":
+        return text.replace("\n", "<br>\n").replace("+", "&#43;")
     return text
 
 
