@@ -246,7 +246,7 @@ def _observations(con: duckdb.DuckDBPyConnection) -> None:
         CREATE OR REPLACE TEMP TABLE _lobs AS
         SELECT lv.vendor_id, o.listing_id, any_value(o.title) AS title, mode(o.ships_from) AS ships_from,
                any_value(o.category) AS category, min(o.crawl_date) AS first_seen, max(o.crawl_date) AS last_seen
-        FROM observations o JOIN _lv lv ON o.market = lv.market AND lower(trim(o.vendor)) = lower(lv.handle)
+        FROM observations o JOIN _lv lv ON o.market = lv.market AND trim(o.vendor) = lv.handle
         GROUP BY lv.vendor_id, o.listing_id
     """)
     con.execute("""

@@ -149,7 +149,7 @@ def _insert(con: duckdb.DuckDBPyConnection, records: list[dict], cols: set[str])
 
 
 def _add_offering_vendors(con: duckdb.DuckDBPyConnection) -> None:
-    from dnmobs.ingest.loaders.messages import vendor_id_sql
+    from dnmobs.ingest.loaders import vendor_id_sql
 
     con.execute(f"""
         INSERT INTO vendors (vendor_id, market, handle)

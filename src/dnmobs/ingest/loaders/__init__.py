@@ -56,6 +56,12 @@ def refused_notes(con: duckdb.DuckDBPyConnection, select_sql: str) -> list[Note]
     return [Note(loc or "", reason, raw, src) for src, loc, reason, raw in con.execute(select_sql).fetchall()]
 
 
+def vendor_id_sql(market: str, handle: str) -> str:
+    """The vendor id: digest of market and trimmed handle, case kept (two handles that differ only in
+    case can be two accounts; linking, not the id, decides whether they are one vendor)."""
+    return digest_sql([market, f"trim({handle})"], 16)
+
+
 def drop_quietly(con: duckdb.DuckDBPyConnection, *objects: str) -> None:
     """Drop temp tables or views without hiding the error that brought us here: after a failed
     statement the transaction is aborted and even a DROP fails."""

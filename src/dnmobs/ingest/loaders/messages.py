@@ -9,7 +9,15 @@ from __future__ import annotations
 
 import duckdb
 
-from dnmobs.ingest.loaders import Chunk, LoadResult, counts_by_src, digest_sql, refused_notes, register
+from dnmobs.ingest.loaders import (
+    Chunk,
+    LoadResult,
+    counts_by_src,
+    digest_sql,
+    refused_notes,
+    register,
+    vendor_id_sql,
+)
 
 _COLUMNS = ["platform", "chat_type", "chat_id", "message_key", "source_id", "location", "date", "edited",
             "sender", "sender_id", "vendor", "kind", "action", "text", "offer_text", "reply_to",
@@ -21,11 +29,6 @@ _BAD_CONTACT = "mkt IS NULL OR mkt = '' OR kind IS NULL OR value IS NULL OR valu
 def message_id_sql(market: str, key: str) -> str:
     """The message id: one definition for every loader and query that needs it."""
     return digest_sql([market, key], 24)
-
-
-def vendor_id_sql(market: str, handle: str) -> str:
-    """The vendor id as the other loaders compute it (market + lower-case handle)."""
-    return digest_sql([market, f"lower(trim({handle}))"], 16)
 
 
 def _add_vendors(con: duckdb.DuckDBPyConnection, table: str) -> None:

@@ -12,6 +12,7 @@ from dnmobs.ingest.loaders import (
     drop_quietly,
     refused_notes,
     register,
+    vendor_id_sql,
 )
 
 # Two records are the same observation when market, crawl date, listing and every field as read
@@ -102,7 +103,7 @@ def load(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> LoadResult:
         con.execute(f"""
             INSERT INTO vendors (vendor_id, market, handle)
             SELECT vid, arg_min(mkt, _r), arg_min(trim(vendor), _r)
-            FROM (SELECT {digest_sql(['mkt', 'lower(trim(vendor))'], 16)} AS vid, mkt, vendor, _r
+            FROM (SELECT {vendor_id_sql('mkt', 'vendor')} AS vid, mkt, vendor, _r
                   FROM _ok WHERE vendor IS NOT NULL AND trim(vendor) <> '')
             WHERE vid NOT IN (SELECT vendor_id FROM vendors)
             GROUP BY vid

@@ -26,6 +26,7 @@ from dnmobs.ingest.loaders import (
     drop_quietly,
     refused_notes,
     register,
+    vendor_id_sql,
 )
 from dnmobs.ingest.loaders.observations import listing_key_sql
 from dnmobs.ingest.records import OBSERVATION
@@ -170,7 +171,7 @@ def load_feedback(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> Loa
             SELECT feedback_id, source_id, mkt, cdate, location,
                    CASE WHEN lkey IS NOT NULL THEN {digest_sql(['mkt', 'lkey'], 16)} END, listing_key,
                    item_title,
-                   CASE WHEN nullif(trim(vendor), '') IS NOT NULL THEN {digest_sql(['mkt', 'lower(trim(vendor))'], 16)}
+                   CASE WHEN nullif(trim(vendor), '') IS NOT NULL THEN {vendor_id_sql('mkt', 'vendor')}
                    END, vendor, rating, rating_text, text, age_text,
                    CASE WHEN age_days IS NOT NULL THEN cdate - age_days END, buyer, buyer_band, raw
             FROM {new} ORDER BY _r

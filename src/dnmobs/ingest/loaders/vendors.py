@@ -12,6 +12,7 @@ from dnmobs.ingest.loaders import (
     drop_quietly,
     refused_notes,
     register,
+    vendor_id_sql,
 )
 
 _IDENTITY = ["mkt", "cdate", "handle", "rating", "deals", "n_products", "last_seen_text", "pgp_key", "contact",
@@ -45,7 +46,7 @@ def load(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> LoadResult:
         """)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _vgood AS
-            SELECT *, {digest_sql(_IDENTITY)} AS snap_id, {digest_sql(['mkt', 'lower(handle)'], 16)} AS vendor_id
+            SELECT *, {digest_sql(_IDENTITY)} AS snap_id, {vendor_id_sql('mkt', 'handle')} AS vendor_id
             FROM _vstage WHERE NOT ({_BAD})
         """)
         good = counts_by_src(con, "_vgood")

@@ -111,7 +111,7 @@ CREATE TABLE offers (
 
 -- Vendors: one row per handle on a market; snapshots hold what each crawl showed.
 CREATE TABLE vendors (
-    vendor_id    VARCHAR PRIMARY KEY, -- hex digest of market + lower-case handle
+    vendor_id    VARCHAR PRIMARY KEY, -- hex digest of market + handle
     market       VARCHAR NOT NULL,
     handle       VARCHAR NOT NULL,    -- as first seen
     profile_text VARCHAR              -- the latest non-empty profile
