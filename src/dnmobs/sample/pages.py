@@ -9,6 +9,7 @@ the page header shows. Every string put into HTML is escaped.
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import io
 import random
@@ -40,7 +41,9 @@ def write(world: World, out: Path) -> list[Step]:
     for day in crawl_days(world):
         rng = random.Random(f"{world.seed}:pages:{day}")
         path = folder / f"agora-pages-{day.isoformat()}.tar.gz"
-        with tarfile.open(path, "w:gz", format=tarfile.PAX_FORMAT) as tf:
+        # gzip with a fixed time stamp: the same seed gives the same bytes
+        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz, \
+                tarfile.open(fileobj=gz, mode="w", format=tarfile.PAX_FORMAT) as tf:
             for member, html in crawl(world, day, rng):
                 data = html.encode("utf-8")
                 info = tarfile.TarInfo(f"{MARKET}/{day.isoformat()}/{member}")
