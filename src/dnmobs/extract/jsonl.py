@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import multiprocessing
-import os
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -22,6 +21,7 @@ import orjson
 
 from dnmobs.extract.listing import listing_values
 from dnmobs.extract.offer import OFFER_FIELDS, SUB_FIELDS
+from dnmobs.extract.workers import default_workers
 
 # The contract fields come first in OFFER_FIELDS (see offer.Offer); "offers" closes each object.
 CONTRACT = ("is_drug", "substance", "substance_class", "form", "grams", "units", "unit_dose_mg", "purity_pct",
@@ -132,7 +132,7 @@ def run(lines: Iterable[bytes], out: BinaryIO, rates=(), workers: int | None = N
     first = next(chunks, None)
     if first is None:
         return rep
-    n_workers = workers if workers is not None else min(os.cpu_count() or 1, 8)
+    n_workers = workers if workers is not None else default_workers()
     if n_workers <= 1 or len(first) < CHUNK:
         for chunk in itertools.chain([first], chunks):
             data, k, e = _convert(chunk, rates)

@@ -19,7 +19,7 @@ from dnmobs.extract.places import field_codes, title_places
 from dnmobs.extract.price import derived, market_currency, parse_displayed, price_flags, to_usd
 from dnmobs.extract.taxonomy import CLASS, FORM, NONDRUG, SUB, Entry, Taxonomy, load
 from dnmobs.extract.terms import Match, find_terms
-from dnmobs.extract.text import NUM, WORD, Tokens, normalize, tokenize
+from dnmobs.extract.text import MAX_TEXT, NUM, WORD, Tokens, normalize, tokenize
 
 MAX_DESCRIPTION = 2000  # characters of a description that are read
 
@@ -163,6 +163,11 @@ def _family(toks: Tokens, tax: Taxonomy) -> tuple[str, str | None] | None:
                 if t.endswith(suf) and len(t) >= len(suf) + 3:
                     return cls, sub
     return None
+
+
+def _year_without_quantity(toks: Tokens, m: Mentions) -> bool:
+    return not m.price and any(b.value == int(b.value) and 1900 <= b.value <= 2029 and b.lower is None
+                               for b in m.bare) and sum(k == WORD for k in toks.kind) >= 2
 
 
 # Ecstasy pills are named by their press ("Blue Punisher", "SS", "Orange Owls") and hold 80-350 mg.
@@ -412,7 +417,7 @@ def _evidence(m: Mentions, f: _Found, purity: float | None, tax: Taxonomy) -> bo
 @lru_cache(maxsize=1 << 17)
 def analyse(title: str, description: str | None = None) -> TextFacts:
     tax = load()
-    toks = tokenize(normalize(title))
+    toks = tokenize(normalize(title[:MAX_TEXT]))
     if not toks.text:
         return _NOTHING
     _split_glued(toks, tax)
@@ -470,6 +475,11 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
         flags.append("substance-unknown")
     else:
         is_drug = False  # nothing in the text speaks of a drug
+
+    if is_drug and not quantity and purity is None and _year_without_quantity(toks, m):
+        # "Magic Mushrooms Around The World - 1997": a drug named beside a year, no quantity: a book
+        is_drug, category, sub, cls = False, "guide", None, None
+        flags.append("looks-like-a-publication")
 
     brand = None
     if sub:

@@ -17,6 +17,7 @@ from dnmobs.extract.taxonomy import compact
 from dnmobs.extract.text import SYM, WORD, Tokens, normalize, tokenize
 
 REGIONS = ("EU", "WW", "NA", "SA", "AS", "OC", "AF")
+_MAX_FIELD = 500  # characters of a shipping field that are read
 
 # a field value is split on these; "except"/"excluding"/"but not" end the useful part
 _SPLIT = re.compile(r"[,;/&+|]| and | or | und | y | et | en | и ")
@@ -56,6 +57,7 @@ def _tables() -> tuple[dict[str, tuple[str, ...]], dict[str, str]]:
     for code, names in raw["countries"].items():
         if code != "NA":  # "NA" in a field is R's missing value, not Namibia
             fields.setdefault(code.lower(), (code,))
+            titles.setdefault(code.lower(), code)  # in titles only in capitals ("from DE")
         for name in names:
             fields[compact(name)] = (code,)
             titles[compact(name)] = code
@@ -73,7 +75,7 @@ def field_codes(value: str | None) -> str | None:
     """A shipping field as codes: 'Worldwide' -> 'WW', 'UK,USA' -> 'GB,US', 'Undeclared' -> None."""
     if not value or not value.strip():
         return None
-    text = value.strip()
+    text = value.strip()[:_MAX_FIELD]
     m = _EXCEPT.search(text)
     if m and m.start() > 0:
         text = text[:m.start()]

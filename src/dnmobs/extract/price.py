@@ -11,7 +11,7 @@ from datetime import date
 from functools import lru_cache
 
 from dnmobs.extract.mentions import scan
-from dnmobs.extract.text import normalize, parse_number, tokenize
+from dnmobs.extract.text import MAX_TEXT, normalize, parse_number, tokenize
 
 # Markets whose listings are priced in one coin; a bare number shown by them is in that coin.
 MARKET_CURRENCY = {"agora": "BTC", "dream": "BTC", "silkroad": "BTC", "silk road": "BTC", "silkroad2": "BTC",
@@ -32,8 +32,8 @@ def parse_displayed(text: str) -> tuple[float | None, str | None, float | None]:
         return None, None, None
     t = text.strip()
     if t.replace(".", "", 1).isdigit():  # a bare number: most coin prices
-        return float(t), None, None
-    toks = tokenize(normalize(text))
+        return parse_number(t), None, None
+    toks = tokenize(normalize(text[:MAX_TEXT]))
     m = scan(toks, set())
     prices = [p for p in m.price if not p.per_unit]
     if not prices:
@@ -106,6 +106,8 @@ def price_flags(amount: float | None, price_usd: float | None, usd_per_gram: flo
 
 
 def _all_nines(v: float) -> bool:
+    if not v < 1e15 or v != int(v):
+        return False
     s = str(int(v))
     return len(s) >= 3 and set(s) == {"9"}
 

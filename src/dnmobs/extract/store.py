@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
-import os
-import sys
 
 import pyarrow as pa
 
@@ -30,6 +28,7 @@ from dnmobs.extract.price import (
     parse_displayed,
 )
 from dnmobs.extract.rates import MAX_AGE_DAYS, Rates
+from dnmobs.extract.workers import default_workers
 
 _TEXT_SCHEMA = pa.schema([
     ("tid", pa.uint64()), ("offer_index", pa.int32()), ("n_offers", pa.int32()), ("several_prices", pa.bool_()),
@@ -42,7 +41,7 @@ _TEXT_SCHEMA = pa.schema([
 
 # Observations that have no offers yet.
 _TODO = "NOT EXISTS (SELECT 1 FROM offers f WHERE f.obs_id = o.obs_id)"
-# Distinct texts above this many are parsed by worker processes, when that is safe (see _workers).
+# Distinct texts above this many are parsed by worker processes (see workers.default_workers).
 PARALLEL_MIN = 30_000
 
 
@@ -75,7 +74,7 @@ def _register_texts(con, registered: list[str]) -> int:
     tids = texts.column(0).to_pylist()
     titles = texts.column(1).to_pylist()
     descs = texts.column(2).to_pylist()
-    workers = _workers()
+    workers = default_workers()
     if len(tids) >= PARALLEL_MIN and workers > 1:
         cols = _parse_parallel(tids, titles, descs, workers)
     else:
@@ -128,21 +127,6 @@ _NONE = ((None, None, None, None, None, None),)
 
 def _parse_chunk(args) -> dict[str, list]:
     return _parse_texts(*args)
-
-
-def _workers() -> int:
-    """Worker processes for parsing: DNMOBS_WORKERS if set, else all CPUs when running as the dnmobs
-    command. Worker processes re-import the main module, which is safe for the dnmobs entry point
-    (guarded) but not for any script that calls fill_offers, so library callers opt in."""
-    env = os.environ.get("DNMOBS_WORKERS")
-    if env:
-        try:
-            return max(1, int(env))
-        except ValueError:
-            return 1
-    if os.path.basename(sys.argv[0] if sys.argv else "") == "dnmobs":
-        return min(os.cpu_count() or 1, 8)
-    return 1
 
 
 def _parse_parallel(tids: list, titles: list, descs: list, workers: int) -> dict[str, list]:

@@ -1,14 +1,13 @@
 """The taxonomy (classes, substances, forms, synonyms, non-drug categories) read from taxonomy.toml.
 
 The TOML file is the one place these facts live: the matcher's lexicon is built from it here, and
-docs/taxonomy.md is rendered from it (``python -m dnmobs.extract.taxonomy > docs/taxonomy.md``).
+docs/taxonomy.md is rendered from it (``python -m dnmobs.extract > docs/taxonomy.md``).
 Loading validates it: unknown classes or forms, a term naming two substances, or a purely numeric
 term (it would swallow quantities such as "420g") are errors.
 """
 
 from __future__ import annotations
 
-import sys
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -223,7 +222,7 @@ def render_markdown() -> str:
     """docs/taxonomy.md, generated from the data file."""
     tax = load()
     out = ["# Taxonomy", "",
-           "Generated from `src/dnmobs/extract/taxonomy.toml` by `python -m dnmobs.extract.taxonomy`;",
+           "Generated from `src/dnmobs/extract/taxonomy.toml` by `python -m dnmobs.extract > docs/taxonomy.md`;",
            "do not edit by hand (a test checks that this file matches the data).", "",
            "A term ending in `?` is *weak*: an ordinary word that is also slang. It counts only when no",
            "strong substance term is present, the text states a drug quantity or purity, and no non-drug",
@@ -259,11 +258,18 @@ def render_markdown() -> str:
             flags = " (potent)" if s.potent else ""
             out.append(f"| `{sid}`{flags} | {s.form} | {_md_terms([*s.names, *s.slang])} | {brands} | {forms} |")
         out.append("")
+    out += ["## Word endings", "",
+            "A research chemical that no term names still gets its class from its word ending (used only",
+            "when no substance term matched).", "", "| ending | class | substance |", "|---|---|---|"]
+    for suf, cls, sub in sorted(tax.suffixes):
+        out.append(f"| -{suf} | `{cls}` | {f'`{sub}`' if sub else ''} |")
+    out.append("")
     out += ["## Non-drug categories", "",
             "Listings matching a strong term here get `is_drug: false` even when they name a drug",
             "(a guide about MDMA is a guide).", "", "| category | label | terms |", "|---|---|---|"]
     for cat, d in tax.nondrug.items():
-        out.append(f"| `{cat}` | {d['label']} | {_md_terms(d.get('terms', []))} |")
+        note = " (is_drug unknown, not false)" if d.get("unknown") else ""
+        out.append(f"| `{cat}` | {d['label']}{note} | {_md_terms(d.get('terms', []))} |")
     out.append("")
     return "\n".join(out)
 
@@ -271,6 +277,3 @@ def render_markdown() -> str:
 def _md_terms(terms) -> str:
     return ", ".join(t.replace("|", "\\|") for t in terms)
 
-
-if __name__ == "__main__":
-    sys.stdout.write(render_markdown())

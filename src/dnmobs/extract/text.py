@@ -2,9 +2,9 @@
 
 One pass of one regular expression cuts the text into numbers, letter runs and single symbols; the
 extractors then walk the token list by hand (linear, no backtracking). The pattern is audited for
-linear time: its alternatives start with disjoint character classes, and the only repetitions are
-``\\d+`` and a ``(?:[.,]\\d+)*`` group that must consume a separator before more digits, so no input
-can make it backtrack (tests/test_extract_safety.py fuzzes it with hypothesis).
+linear time: every quantifier is possessive (no backtracking into it), the alternatives start with
+disjoint character classes, and the text is stripped of trailing white space, the only place where
+the pattern can fail; tests/test_extract_safety.py checks the scaling and fuzzes it.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ import unicodedata
 # of ASCII letters, runs of other letters, any other single character. ASCII and other letters are
 # cut apart so that the debris of a mangled encoding glued to a word ("MDMAäÖƒ") leaves the word
 # whole; the term matcher joins adjacent pieces back ("cocaïne" = coca|ï|ne).
-_TOKEN = re.compile(r"\s*(?:\d+(?:[.,]\d+)*|[a-zA-Z]+|[^\W\da-zA-Z_]+|\S)", re.S)
+_TOKEN = re.compile(r"\s*+(?:\d++(?:[.,]\d++)*+|[a-zA-Z]++|[^\W\da-zA-Z_]++|\S)", re.S)
 
 MAX_TEXT = 4000  # characters of a title or description that are read; the rest is ignored
 
@@ -83,12 +83,17 @@ def _learn(t: str) -> tuple[str, str, bool, str, str]:
     return d
 
 
+def raw_tokens(text: str) -> list[str]:
+    """The tokens as found, each with the white space before it. Trailing white space is cut first:
+    it is the one place where the pattern can fail to match, and a failing match after a long run of
+    spaces would be retried from every position of the run (quadratic)."""
+    return _TOKEN.findall(text.rstrip())
+
+
 def tokenize(text: str) -> Tokens:
     """Tokens of a text; ``normalize`` it first."""
-    if len(text) > MAX_TEXT:
-        text = text[:MAX_TEXT]
     get = _SEEN.get
-    infos = [get(t) or _learn(t) for t in _TOKEN.findall(text)]
+    infos = [get(t) or _learn(t) for t in raw_tokens(text[:MAX_TEXT])]
     if not infos:
         return Tokens([], [], [], [], [])
     toks, kinds, spaces, keys, raws = zip(*infos, strict=True)
@@ -96,6 +101,12 @@ def tokenize(text: str) -> Tokens:
 
 
 def parse_number(s: str) -> float | None:
+    v = _parse_number(s)
+    # 1e15 is beyond any quantity or price; larger numbers are serial numbers, dates run together, noise
+    return v if v is not None and 0 <= v < 1e15 else None
+
+
+def _parse_number(s: str) -> float | None:
     """A number as written in listings: '0,5' and '0.5' are halves, '1,200' and '1.200.000' use
     thousands separators, '1.200,50' and '1,200.50' both mean 1200.5."""
     dots, commas = s.count("."), s.count(",")

@@ -1,0 +1,147 @@
+"""The taxonomy data file: exactly the issue's classes, the required substances, unambiguous terms,
+and docs/taxonomy.md generated from it (so the two cannot drift)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dnmobs.extract.taxonomy import CLASS_IDS, SUB, compact, load, render_markdown
+
+ROOT = Path(__file__).resolve().parent.parent
+
+REQUIRED = [
+    "cocaine",
+    "methamphetamine",
+    "amphetamine",
+    "lisdexamfetamine",
+    "methylphenidate",
+    "modafinil",
+    "mephedrone",
+    "3-mmc",
+    "a-pvp",
+    "heroin",
+    "fentanyl",
+    "carfentanil",
+    "oxycodone",
+    "hydrocodone",
+    "morphine",
+    "codeine",
+    "methadone",
+    "buprenorphine",
+    "tramadol",
+    "isotonitazene",
+    "metonitazene",
+    "protonitazene",
+    "xylazine",
+    "mdma",
+    "mda",
+    "methylone",
+    "lsd",
+    "psilocybin",
+    "dmt",
+    "mescaline",
+    "2c-b",
+    "25i-nbome",
+    "ketamine",
+    "methoxetamine",
+    "cannabis",
+    "alprazolam",
+    "diazepam",
+    "clonazepam",
+    "lorazepam",
+    "etizolam",
+    "flualprazolam",
+    "ghb",
+    "gabapentin",
+    "pregabalin",
+]
+
+
+def test_classes_are_exactly_the_issues():
+    assert (
+        tuple(load().classes)
+        == CLASS_IDS
+        == (
+            "cannabis",
+            "stimulants",
+            "opioids",
+            "empathogens",
+            "psychedelics",
+            "dissociatives",
+            "benzodiazepines",
+            "steroids",
+            "other",
+        )
+    )
+
+
+def test_required_substances_with_classes_and_forms():
+    tax = load()
+    for sid in REQUIRED:
+        s = tax.substances[sid]
+        assert s.cls in CLASS_IDS and s.form in tax.forms
+    for sid in tax.substances:
+        assert sid == sid.lower() and " " not in sid and "_" not in sid
+
+
+def _meaning(term: str):
+    hits = load().lexicon.get(compact(term.rstrip("?")), ())
+    return {(e.kind, e.value, e.form, e.brand) for e in hits}
+
+
+@pytest.mark.parametrize(
+    ("term", "substance", "form", "brand"),
+    [
+        ("crack", "cocaine", "crack", None),  # crack is cocaine, form crack
+        ("hash", "cannabis", "hash", None),
+        ("shatter", "cannabis", "concentrate", None),
+        ("seeds", "cannabis", "seed", None),
+        ("xtc pills", "mdma", "pill", None),
+        ("xanax", "alprazolam", None, "Xanax"),  # brands map to the active substance
+        ("subutex", "buprenorphine", None, "Subutex"),
+        ("vyvanse", "lisdexamfetamine", None, "Vyvanse"),
+        ("ritalin", "methylphenidate", None, "Ritalin"),
+        ("percocet", "oxycodone", None, "Percocet"),
+        ("klonopin", "clonazepam", None, "Klonopin"),
+        ("kush", "cannabis", None, None),  # strain names mean cannabis
+        ("gorilla glue", "cannabis", "flower", None),
+        ("kokain", "cocaine", None, None),  # German
+        ("cocaïne", "cocaine", None, None),  # French
+        ("cocaína", "cocaine", None, None),  # Spanish
+        ("kokaina", "cocaine", None, None),  # Polish
+        ("кокаин", "cocaine", None, None),  # Russian
+        ("geroin", "heroin", None, None),  # Russian, Latin transliteration
+        ("wiet", "cannabis", None, None),  # Dutch
+        ("мефедрон", "mephedrone", None, None),
+    ],
+)
+def test_synonyms(term, substance, form, brand):
+    assert (SUB, substance, form, brand) in _meaning(term)
+
+
+def test_ordinary_words_are_weak():
+    tax = load()
+    for word in (
+        "ice",
+        "coke",
+        "charlie",
+        "speed",
+        "acid",
+        "white" if compact("white") in tax.lexicon else "snow",
+    ):
+        entries = tax.lexicon[compact(word)]
+        assert all(e.weak for e in entries if e.kind == SUB), word
+
+
+def test_no_bare_numbers_or_single_letters():
+    for key in load().lexicon:
+        assert not key.isdigit() and len(key) >= 2
+
+
+def test_docs_are_generated_from_the_data():
+    doc = (ROOT / "docs" / "taxonomy.md").read_text(encoding="utf-8")
+    assert doc == render_markdown(), (
+        "docs/taxonomy.md is stale: run `python -m dnmobs.extract > docs/taxonomy.md`"
+    )
