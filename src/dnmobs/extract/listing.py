@@ -462,8 +462,10 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
         flags.append("substance-from-word-ending")
     elif unknown:
         is_drug = None  # "custom listing for ..."
-    elif f.weak_nondrug and not (quantity and not any(
+    elif f.weak_nondrug and not ((m.mass or m.dose) and not any(
             e.value in tax.weak_beats_quantity for _, e in f.weak_nondrug)):
+        # a weak non-drug word loses to a mass or a dose ("QP top shelf, full escrow"), not to a
+        # count: "10 x counterfeit 50 euro", "100 x tracking labels"
         is_drug = False
         category = min(f.weak_nondrug, key=lambda p: p[0])[1].value
     elif _looks_like_xtc(m, f, tax):

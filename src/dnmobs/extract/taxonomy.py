@@ -8,6 +8,7 @@ term (it would swallow quantities such as "420g") are errors.
 
 from __future__ import annotations
 
+import re
 import tomllib
 import unicodedata
 from dataclasses import dataclass, field
@@ -18,6 +19,8 @@ from dnmobs.extract.text import normalize, tokenize
 
 CLASS_IDS = ("cannabis", "stimulants", "opioids", "empathogens", "psychedelics", "dissociatives",
              "benzodiazepines", "steroids", "other")
+
+_BREAK = re.compile(r"[^\w]+")  # the separators inside a term: spaces, hyphens, dots (linear: one class)
 
 # Entry kinds in the lexicon.
 SUB, FORM, CLASS, NONDRUG = "sub", "form", "class", "nondrug"
@@ -60,6 +63,7 @@ class Taxonomy:
     lexicon: dict[str, tuple[Entry, ...]] = field(default_factory=dict)
     prefixes: frozenset[str] = frozenset()
     starts: frozenset[str] = frozenset()      # tokens that may begin a term
+    breaks: frozenset[str] = frozenset()      # key prefixes after which a term has a space or hyphen
     discrete_forms: frozenset[str] = frozenset()
     class_forms: dict[str, frozenset[str]] = field(default_factory=dict)
     suffixes: tuple[tuple[str, str, str | None], ...] = ()  # (ending, class, substance or None)
@@ -142,6 +146,7 @@ def _build_lexicon(tax: Taxonomy) -> None:
     lex: dict[str, list[Entry]] = {}
     errors: list[str] = []
     firsts: set[str] = set()
+    breaks: set[str] = set()
 
     def add(term: str, entry_of) -> None:
         try:
@@ -162,6 +167,10 @@ def _build_lexicon(tax: Taxonomy) -> None:
         parts = [k for k in tokenize(normalize(t)).key if k]
         if len(parts) > 1:
             firsts.add(parts[0])
+        # where the term itself breaks (a space, a hyphen): text may break there too, nowhere else
+        words = [compact(w) for w in _BREAK.split(t.lower()) if compact(w)]
+        for k in range(1, len(words)):
+            breaks.add("".join(words[:k]))
         have = lex.setdefault(key, [])
         for h in have:
             if h.kind == e.kind:
@@ -214,6 +223,7 @@ def _build_lexicon(tax: Taxonomy) -> None:
     # A run of text tokens is tried as a term only from a token that is a whole term or the first
     # token of a multi-token term as the tokenizer cuts it ("2" of 2|c|b, "girl" of girl scout cookies).
     tax.starts = frozenset(firsts) | frozenset(lex)
+    tax.breaks = frozenset(breaks)
 
 
 # --- docs ---------------------------------------------------------------------------------------

@@ -23,7 +23,7 @@ class Match:
 
 def find_terms(toks: Tokens) -> list[Match]:
     tax = load()
-    lex, prefixes, starts = tax.lexicon, tax.prefixes, tax.starts
+    lex, prefixes, starts, breaks = tax.lexicon, tax.prefixes, tax.starts, tax.breaks
     text, kind, space, keys = toks.text, toks.kind, toks.space, toks.key
     n = len(text)
     out: list[Match] = []
@@ -42,9 +42,14 @@ def find_terms(toks: Tokens) -> list[Match]:
             while True:
                 k = j + 1
                 # one joiner may sit between two parts ("2c-b", "driver's"), spaced or not
+                gap = space[k] if k < n else False
                 if k < n and kind[k] == SYM and text[k] in JOINERS:
                     k += 1
                 if k >= n or not keys[k]:
+                    break
+                # white space only where the term has a break ("girl scout", not "code in" = codein);
+                # joiners are written freely ("4c-pvp", "a-PVP")
+                if (gap or space[k]) and cur not in breaks:
                     break
                 # a number glued after a word is a quantity, not part of a name ("mdma100")
                 if kind[k] == NUM and not space[k] and kind[j] != NUM and k == j + 1 and len(keys[j]) > 2:
