@@ -409,7 +409,7 @@ def _text_price(m: Mentions, toks: Tokens) -> tuple[float, str] | None:
 
 def _evidence(m: Mentions, f: _Found, purity: float | None, tax: Taxonomy) -> bool:
     """Does the text look like a drug offer: a quantity, a purity, a pill word, a leading count?"""
-    return bool(m.mass or m.dose or m.count or purity is not None
+    return bool(m.mass or m.dose or m.count or m.volume or purity is not None
                 or any(not e.weak and e.value in tax.discrete_forms for _, e in f.forms)
                 or (m.bare and m.bare[0].start == 0))
 

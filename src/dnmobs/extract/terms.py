@@ -51,8 +51,9 @@ def find_terms(toks: Tokens) -> list[Match]:
                 # joiners are written freely ("4c-pvp", "a-PVP")
                 if (gap or space[k]) and cur not in breaks:
                     break
-                # a number glued after a word is a quantity, not part of a name ("mdma100")
-                if kind[k] == NUM and not space[k] and kind[j] != NUM and k == j + 1 and len(keys[j]) > 2:
+                # a number glued after a word is a quantity ("mdma100"), unless a name goes on ("akb48")
+                if kind[k] == NUM and not space[k] and kind[j] != NUM and k == j + 1 and len(keys[j]) > 2 \
+                        and cur + keys[k] not in prefixes and cur + keys[k] not in lex:
                     break
                 cur += keys[k]
                 hit = lex.get(cur)
