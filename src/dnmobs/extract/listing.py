@@ -461,7 +461,8 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
         is_drug, cls, sub = True, family[0], family[1]  # "flubrotizolam 5g": a benzodiazepine
         flags.append("substance-from-word-ending")
     elif unknown:
-        is_drug = None  # "custom listing for ..."
+        is_drug = None  # "custom listing for ...": the text names no goods
+        category = min(unknown, key=lambda p: p[0])[1].value
     elif f.weak_nondrug and not ((m.mass or m.dose) and not any(
             e.value in tax.weak_beats_quantity for _, e in f.weak_nondrug)):
         # a weak non-drug word loses to a mass or a dose ("QP top shelf, full escrow"), not to a

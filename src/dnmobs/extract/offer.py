@@ -52,7 +52,7 @@ class Offer:
     ships_from: str | None = None         # ISO 3166 alpha-2 or region code(s), comma-separated
     ships_to: str | None = None
     brand: str | None = None
-    category: str | None = None           # the non-drug category when is_drug is False
+    category: str | None = None           # the non-drug category when is_drug is False; 'custom' when None
     volume_ml: float | None = None
     usd_per_pure_gram: float | None = None
     usd_per_unit: float | None = None
