@@ -14,6 +14,7 @@ from dnmobs.extract.text import NUM, SYM, WORD, Tokens, parse_number
 FRACTION_SLASH = frozenset("/⁄")
 RANGE_SEP = frozenset("-–~")
 _SLOW_NEXT = frozenset({*FRACTION_SLASH, *RANGE_SEP, "+", "μ", "µ", "ε"})
+_FILLERS = frozenset({"full", "whole", "fat", "solid", "heavy", "big", "golden", "real"})
 
 
 class Mention(NamedTuple):
@@ -146,6 +147,9 @@ def _one(toks: Tokens, i: int, skip: set[int], m: Mentions) -> int:
     else:
         u = text[j] if j < n else ""
         uk = kind[j] if j < n else ""
+    if u in _FILLERS and j + 1 < n and _unit_word(text[j + 1]):
+        j += 1  # "1 full gram", "4 whole grams"
+        u = text[j]
     if uk == WORD:
         got = _unit_word(u)
         if got is not None and not (u in ("p", "key", "keys") and space[j]):

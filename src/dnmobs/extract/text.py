@@ -101,14 +101,14 @@ def tokenize(text: str) -> Tokens:
 
 
 def parse_number(s: str) -> float | None:
+    """A number as written in listings: '0,5' and '0.5' are halves, '1,200' and '1.200.000' use
+    thousands separators, '1.200,50' and '1,200.50' both mean 1200.5. Numbers from 10^15 up are
+    serial numbers, dates run together or noise: None."""
     v = _parse_number(s)
-    # 1e15 is beyond any quantity or price; larger numbers are serial numbers, dates run together, noise
     return v if v is not None and 0 <= v < 1e15 else None
 
 
 def _parse_number(s: str) -> float | None:
-    """A number as written in listings: '0,5' and '0.5' are halves, '1,200' and '1.200.000' use
-    thousands separators, '1.200,50' and '1,200.50' both mean 1200.5."""
     dots, commas = s.count("."), s.count(",")
     try:
         if s.isdecimal():
