@@ -147,7 +147,7 @@ def dream(baseline: bool):
                 purity.judged[why] += 1
         purity.add(okq, (bq is not None and abs(bq - label_q) < 0.01) if baseline else None,
                    (t, o.purity_pct, label_q))
-        subst.add(o.substance == "cocaine", False if baseline else None, (t, o.substance))
+        subst.add(o.substance == "cocaine", None, (t, o.substance))  # the baseline reads no substances
     return [("Dream", "grams (±1.5%)", grams, 98.5), ("Dream", "purity", purity, 96.0),
             ("Dream", "substance = cocaine", subst, 99.0)]
 
