@@ -98,7 +98,9 @@ def main() -> None:
         out_lines = len(produced)
         errors = sum(1 for line in produced if line.startswith(b'{"id":') and b'"error":' in line[:80])
     print(f"input: {n:,} distinct Agora titles as JSON Lines (id, title, price, date, market)")
-    print(f"cpus: {os.cpu_count()}  (dnmobs extract spreads large inputs over worker processes)")
+    cpus = os.cpu_count() or 1
+    workers = os.environ.get("DNMOBS_WORKERS") or (min(cpus, 8) if cpus >= 4 else 1)
+    print(f"cpus: {cpus}, dnmobs extract worker processes: {workers} (one process below 4 CPUs)")
     print(f"{'contender':34} {'seconds':>8} {'us/line':>8}")
     print(f"{'pass-through (json.loads/dumps)':34} {t_pass:8.2f} {t_pass / n * 1e6:8.1f}")
     print(f"{'dnmobs extract':34} {t_ext:8.2f} {t_ext / n * 1e6:8.1f}   ({out_lines:,} lines out, {errors} errors)")
