@@ -49,17 +49,19 @@ CREATE TABLE listings (
 );
 
 -- A listing as seen in one crawl. Identical records are stored once (obs_id is their digest).
+-- Long and unique text is stored with zstd: the automatic choice of compression costs more than
+-- the whole insert on millions of rows, and zstd is smaller here too.
 CREATE TABLE observations (
-    obs_id         VARCHAR NOT NULL,
-    listing_id     VARCHAR NOT NULL,
+    obs_id         VARCHAR USING COMPRESSION zstd NOT NULL,
+    listing_id     VARCHAR USING COMPRESSION zstd NOT NULL,
     crawl_id       BIGINT NOT NULL,
     source_id      BIGINT NOT NULL,
     market         VARCHAR NOT NULL,
     crawl_date     DATE NOT NULL,
-    location       VARCHAR,           -- where in the source: 'row 12', 'line 40', a page path
-    title          VARCHAR,
-    description    VARCHAR,
-    price_text     VARCHAR,           -- the displayed price, as shown
+    location       VARCHAR USING COMPRESSION zstd,           -- where in the source: 'row 12', 'line 40', a page path
+    title          VARCHAR USING COMPRESSION zstd,
+    description    VARCHAR USING COMPRESSION zstd,
+    price_text     VARCHAR USING COMPRESSION zstd,           -- the displayed price, as shown
     price_amount   DOUBLE,            -- when the source gives a number
     price_currency VARCHAR,           -- ISO 4217 or crypto code (BTC, XMR)
     usd_rate       DOUBLE,            -- USD per unit of price_currency shown by the page or row itself
@@ -72,21 +74,21 @@ CREATE TABLE observations (
     sold_since     DATE,
     feedback_count BIGINT,
     rating         DOUBLE,
-    counters_text  VARCHAR,           -- the sold/feedback text the counters came from
-    raw            JSON               -- every field of the record as read
+    counters_text  VARCHAR USING COMPRESSION zstd,           -- the sold/feedback text the counters came from
+    raw            JSON USING COMPRESSION zstd -- every field of the record as read
 );
 
 -- One priced quantity of one good, derived from an observation or a message (extraction).
 CREATE TABLE offers (
-    offer_id          VARCHAR NOT NULL,
-    obs_id            VARCHAR,        -- NULL for messages
-    message_id        VARCHAR,        -- NULL for market listings
-    listing_id        VARCHAR,
+    offer_id          VARCHAR USING COMPRESSION zstd NOT NULL,
+    obs_id            VARCHAR USING COMPRESSION zstd,        -- NULL for messages
+    message_id        VARCHAR USING COMPRESSION zstd,        -- NULL for market listings
+    listing_id        VARCHAR USING COMPRESSION zstd,
     market            VARCHAR,
     vendor            VARCHAR,
     date              DATE,
     offer_index       INTEGER NOT NULL DEFAULT 0,  -- position among several offers of one text
-    text              VARCHAR,
+    text              VARCHAR USING COMPRESSION zstd,
     is_drug           BOOLEAN,
     substance         VARCHAR,
     substance_class   VARCHAR,
@@ -100,7 +102,7 @@ CREATE TABLE offers (
     price_currency    VARCHAR,
     price_usd         DOUBLE,
     price_usd_source  VARCHAR,        -- 'page', 'rates-file', 'store'
-    price_note        VARCHAR,        -- why price_usd is NULL, or why it is flagged
+    price_note        VARCHAR USING COMPRESSION zstd,        -- why price_usd is NULL, or why it is flagged
     usd_per_gram      DOUBLE,
     usd_per_pure_gram DOUBLE,
     usd_per_unit      DOUBLE,
