@@ -21,7 +21,7 @@ from dnmobs.ingest.loaders import (
 _FIELDS = ["title", "description", "price_text", "price_amount", "price_currency", "usd_rate", "price_usd_shown",
            "vendor", "category", "ships_from", "ships_to", "sold_count", "sold_since", "feedback_count", "rating",
            "counters_text"]
-_IDENTITY = ["mkt", "cdate", "lkey",
+_IDENTITY = ["s.mkt", "cdate", "lkey",
              "coalesce(raw::VARCHAR, " + " || chr(30) || ".join(f"coalesce({c}::VARCHAR, '')" for c in _FIELDS) + ")"]
 
 _COLUMNS = ["location", "title", "description", "price_text", "price_amount", "price_currency", "usd_rate",
@@ -45,15 +45,25 @@ def listing_key_sql(key: str, vendor: str, title: str) -> str:
 def load(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> LoadResult:
     res = LoadResult()
     try:
-        # One pass computes every key; refused rows are then picked out of the same table.
+        # One pass computes every key; refused rows are then picked out of the same table. Listing
+        # keys are computed once per distinct (market, key, vendor, title), found by a fast hash:
+        # titles repeat across snapshots and the whitespace normalisation is costly.
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _ok AS
-            SELECT *, {digest_sql(['mkt', 'lkey'], 16)} AS listing_id, {digest_sql(_IDENTITY)} AS obs_id
-            FROM (SELECT *, {listing_key_sql('listing_key', 'vendor', 'title')} AS lkey, {_WHY} AS why
-                  FROM (SELECT b.*, fb.source_id,
-                               lower(trim(coalesce(b.market, fb.market))) AS mkt,
-                               coalesce(b.crawl_date, fb.d1, fb.d2, fb.d3) AS cdate
-                        FROM {rel} b JOIN _fb fb ON fb.src = b.src))
+            WITH s AS (
+                SELECT b.*, fb.source_id, lower(trim(coalesce(b.market, fb.market))) AS mkt,
+                       coalesce(b.crawl_date, fb.d1, fb.d2, fb.d3) AS cdate,
+                       hash(lower(trim(coalesce(b.market, fb.market))), b.listing_key, b.vendor, b.title) AS _lh
+                FROM {rel} b JOIN _fb fb ON fb.src = b.src
+            ), k AS (
+                SELECT _lh, lkey, {digest_sql(['mkt', 'lkey'], 16)} AS listing_id
+                FROM (SELECT _lh, mkt, {listing_key_sql('listing_key', 'vendor', 'title')} AS lkey
+                      FROM (SELECT _lh, any_value(mkt) AS mkt, any_value(listing_key) AS listing_key,
+                                   any_value(vendor) AS vendor, any_value(title) AS title
+                            FROM s GROUP BY _lh))
+            )
+            SELECT s.* EXCLUDE (_lh), k.lkey, k.listing_id, {_WHY} AS why, {digest_sql(_IDENTITY)} AS obs_id
+            FROM s JOIN k USING (_lh)
         """)
         if con.execute("SELECT count(*) FROM _ok WHERE why IS NOT NULL").fetchone()[0]:
             res.refused = refused_notes(con, "SELECT src, location, why, raw::VARCHAR FROM _ok "
@@ -102,11 +112,11 @@ def load(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> LoadResult:
         """)
         con.execute(f"""
             INSERT INTO vendors (vendor_id, market, handle)
-            SELECT vid, arg_min(mkt, _r), arg_min(trim(vendor), _r)
-            FROM (SELECT {vendor_id_sql('mkt', 'vendor')} AS vid, mkt, vendor, _r
-                  FROM _ok WHERE vendor IS NOT NULL AND trim(vendor) <> '')
+            SELECT vid, mkt, handle
+            FROM (SELECT {vendor_id_sql('mkt', 'handle')} AS vid, mkt, handle
+                  FROM (SELECT DISTINCT mkt, trim(vendor) AS handle FROM _ok
+                        WHERE vendor IS NOT NULL AND trim(vendor) <> ''))
             WHERE vid NOT IN (SELECT vendor_id FROM vendors)
-            GROUP BY vid
         """)
         return res
     finally:
