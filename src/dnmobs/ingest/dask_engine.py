@@ -44,6 +44,7 @@ if TYPE_CHECKING:
 SHARD_PAGES = 256
 SHARD_BYTES = 8 * 1024 * 1024  # archive members travel with the task: keep each task small
 WINDOW_PER_WORKER = 4
+SHARD_TIMEOUT = 900  # seconds a shard may take before its pages are parsed in the driver instead
 _NOTES = pa.schema([("_s", pa.int32()), ("_b", pa.int32()), ("location", pa.string()), ("reason", pa.string()),
                     ("raw", pa.string())])
 
@@ -176,7 +177,7 @@ class Prepared:
             sid, fut = item
             folder: Path | None = self._dir / f"shard-{sid:06d}"
             try:
-                parts = fut.result()
+                parts = fut.result(timeout=SHARD_TIMEOUT)
                 folder.mkdir()
                 for kind, data in parts.items():
                     (folder / f"{kind}.parquet").write_bytes(data)
@@ -187,7 +188,7 @@ class Prepared:
                 fut.release()
                 self._slots.release()
             with self._cond:
-                self._ready[sid] = folder
+                self._ready.setdefault(sid, folder)  # unless the reader gave up waiting for it
                 self._cond.notify_all()
 
     def has(self, src: SourceFile) -> bool:
@@ -199,8 +200,10 @@ class Prepared:
             if key not in self._where:
                 return False
             sid = self._where[key][0]
-            while sid not in self._ready:
-                self._cond.wait()
+            # a shard that does not come back (a hung worker) is parsed here instead
+            if not self._cond.wait_for(lambda: sid in self._ready, timeout=SHARD_TIMEOUT):
+                self._ready[sid] = None
+                self.error = f"shard {sid} did not come back from Dask within {SHARD_TIMEOUT} s"
             return self._ready[sid] is not None
 
     def blocks(self, src: SourceFile) -> Iterator[Block]:
@@ -265,8 +268,8 @@ def parse_ahead(paths: list[str], opts: Options) -> Iterator[Prepared]:
             yield prepared
         finally:
             prepared.close()
-            client.close()
+            client.close(timeout=30)
     finally:
         if cluster is not None:
-            cluster.close()
+            cluster.close(timeout=30)
         shutil.rmtree(workdir, ignore_errors=True)
