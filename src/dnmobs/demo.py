@@ -7,6 +7,7 @@ from pathlib import Path
 
 from rich.console import Console
 
+from dnmobs.extract.rates import import_rates
 from dnmobs.ingest import Options, ingest
 from dnmobs.sample import generate
 from dnmobs.status import status, status_table
@@ -26,7 +27,12 @@ def run_demo(out_dir: Path, seed: int = 7, console: Console | None = None) -> Pa
     console.print(f"sample: {len(world.vendors)} vendors, {len(world.listings)} listings, "
                   f"{len(world.crawl_dates)} weekly crawls, written to {sample_dir}")
     con = connect(db)
-    for step in steps:
+    for step in sorted(steps, key=lambda s: s.command != "rates"):
+        if step.command == "rates":
+            for path in step.paths:
+                got = import_rates(con, path)
+                console.print(f"rates {step.label}: {len(got):,} imported", markup=False)
+            continue
         rep = ingest(con, [str(p) for p in step.paths], Options(**step.options))
         t = rep.totals
         console.print(f"ingest {step.label}: read {t['read']:,}, stored {t['stored']:,}, "
@@ -35,10 +41,33 @@ def run_demo(out_dir: Path, seed: int = 7, console: Console | None = None) -> Pa
             console.print(f"  error: {e}", markup=False)
     for renderable in status_table(status(con)):
         console.print(renderable)
+    _show_offers(con, console)
     _show_identities(con, console)
     con.close()
     console.print(f"\nstore: {db}\nsample files: {sample_dir}")
     return db
+
+
+def _show_offers(con, console: Console) -> None:
+    """What is sold: offers by substance, with the median price per gram in USD, market by market."""
+    from rich.table import Table
+    from rich.text import Text
+
+    t = Table(title="what is sold (offers of drugs, by substance)", title_justify="left")
+    for col in ("substance", "class", "offers", "markets", "median USD/g", "median USD/unit"):
+        t.add_column(col, justify="right" if col.startswith(("offers", "median")) else "left")
+    for sub, cls, n, markets, per_g, per_u in con.execute("""
+        SELECT substance, any_value(substance_class), count(*), count(DISTINCT market),
+               median(usd_per_gram), median(usd_per_unit)
+        FROM offers WHERE is_drug AND substance IS NOT NULL
+        GROUP BY substance ORDER BY count(*) DESC LIMIT 12
+    """).fetchall():
+        t.add_row(Text(sub), Text(cls or "-"), f"{n:,}", str(markets),
+                  f"{per_g:,.2f}" if per_g is not None else "-", f"{per_u:,.2f}" if per_u is not None else "-")
+    console.print(t)
+    no_usd = con.execute("SELECT count(*) FILTER (price_usd IS NULL), count(*) FROM offers").fetchone()
+    console.print(f"offers without a USD price: {no_usd[0]:,} of {no_usd[1]:,} (each says why in price_note)",
+                  markup=False)
 
 
 def _show_identities(con, console: Console) -> None:

@@ -15,11 +15,13 @@ from dnmobs.sample.world import World, build
 
 @dataclass
 class Step:
-    """One `dnmobs ingest` call the demo makes."""
+    """One command the demo makes: `dnmobs ingest` (options are ingest Options fields: format, market,
+    crawl_date, mapping) or `dnmobs rates import` (rates run first, so offers get USD prices)."""
 
     label: str
     paths: list[Path]
-    options: dict = field(default_factory=dict)  # ingest Options fields: format, market, crawl_date, mapping
+    options: dict = field(default_factory=dict)
+    command: str = "ingest"  # or "rates"
 
 
 # Writers run in this order; each is a module with write(world, out_dir) -> list[Step].

@@ -21,7 +21,6 @@ import orjson
 from dnmobs.sample import Step
 from dnmobs.sample.world import CATALOGUE, SEIZURE, World
 
-EUR_PER_USD = 0.8
 _BULLETS = ["🔥 ", "❄️ ", "💎 ", "▪️", "• ", "✅ "]
 _CHATTER = ["Good morning! Orders placed before 14:00 ship today 📦", "Thanks for the reviews, much appreciated 🙏",
             "Restock coming this weekend, stay tuned", "Shop closed tomorrow, back on Monday",
@@ -38,7 +37,8 @@ def _menu(rng: random.Random, world: World, listings, day, style: str) -> str:
         _, product = CATALOGUE[key]
         name = product.names[0]
         unit = "g" if product.unit == "g" else "x"
-        priced = sorted((lst.size, round(world.price_usd(lst, day, rng) * EUR_PER_USD)) for lst in group)
+        eur_per_usd = 1 / world.eur_usd.get(day if not hasattr(day, "date") else day.date(), 1.25)
+        priced = sorted((lst.size, round(world.price_usd(lst, day, rng) * eur_per_usd)) for lst in group)
         qty = [f"{size:g}g" if unit == "g" else f"x{int(size)}" for size, _ in priced]
         if style == "multi" or len(priced) == 1:
             parts = [f"{q} {eur}€" for q, (_, eur) in zip(qty, priced, strict=True)]

@@ -1,5 +1,5 @@
 """Weekly listing snapshots of the sample's darknet markets, in the ADA parse layout (prices in BTC),
-and the daily BTC/USD rates file the demo imports."""
+and the daily rates file (BTC and EUR in USD) the demo imports."""
 
 from __future__ import annotations
 
@@ -42,11 +42,13 @@ def write(world: World, out: Path) -> list[Step]:
                 gzip.compress(buf.getvalue().encode("utf-8"), mtime=0))
         steps.append(Step(f"{market} listing snapshots", [folder],
                           {"format": "agora-ada", "market": market}))
-    rates = out / "rates" / "btc_usd_daily.csv"
+    rates = out / "rates" / "usd_daily.csv"
     rates.parent.mkdir(parents=True, exist_ok=True)
     with rates.open("w", newline="") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["date", "currency", "usd"])
         for day, usd in sorted(world.btc_usd.items()):
             w.writerow([day.isoformat(), "BTC", f"{usd:.2f}"])
-    return steps
+        for day, usd in sorted(world.eur_usd.items()):
+            w.writerow([day.isoformat(), "EUR", f"{usd:.4f}"])
+    return [Step("daily BTC and EUR rates in USD", [rates], command="rates"), *steps]

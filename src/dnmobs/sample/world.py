@@ -115,6 +115,7 @@ class World:
     vendors: list[Vendor]
     listings: list[Listing]
     btc_usd: dict[date, float]  # daily rate
+    eur_usd: dict[date, float] = field(default_factory=dict)  # USD per EUR, daily
 
     def active(self, listing: Listing, day: date) -> bool:
         v = next(v for v in self.vendors if v.handle_on(listing.market) == listing.vendor
@@ -174,13 +175,13 @@ def _title(rng: random.Random, p: Product, size: float, purity: int | None, coun
     return f"{q} {name}{pur} | {country[1]} to {rng.choice(DESTINATIONS)}"
 
 
-def _btc_series(rng: random.Random, first: date, days: int) -> dict[date, float]:
-    # a seeded random walk around the autumn-2014 level
-    out, level = {}, 480.0
+def _walk(rng: random.Random, first: date, days: int, level: float, sigma: float, lo: float, hi: float,
+          digits: int = 2) -> dict[date, float]:
+    """A seeded daily random walk kept within bounds."""
+    out = {}
     for i in range(days):
-        level *= math.exp(rng.gauss(0, 0.025))
-        level = min(max(level, 180.0), 900.0)
-        out[first + timedelta(days=i)] = round(level, 2)
+        level = min(max(level * math.exp(rng.gauss(0, sigma)), lo), hi)
+        out[first + timedelta(days=i)] = round(level, digits)
     return out
 
 
@@ -188,7 +189,7 @@ def build(seed: int = 7, n_vendors: int = 36) -> World:
     rng = random.Random(seed)
     crawl_dates = [START + timedelta(days=7 * w) for w in range(WEEKS)]
     last = crawl_dates[-1]
-    btc = _btc_series(rng, START - timedelta(days=7), WEEKS * 7 + 14)
+    btc = _walk(rng, START - timedelta(days=7), WEEKS * 7 + 14, 480.0, 0.025, 180.0, 900.0)  # autumn 2014
     taken: set[str] = set()
     vendors: list[Vendor] = []
     drug_keys = [k for k in CATALOGUE if CATALOGUE[k][1].is_drug]
@@ -233,4 +234,6 @@ def build(seed: int = 7, n_vendors: int = 36) -> World:
                     listings.append(Listing(market, v.handle_on(market), lid,
                                             _title(rng, p, size, purity, v.country), category, key, size,
                                             purity, usd, v.country[1], ships_to))
-    return World(seed, crawl_dates, vendors, listings, btc)
+    eur = _walk(random.Random(seed * 7919 + 3), START - timedelta(days=7), WEEKS * 7 + 14, 1.27, 0.004, 1.05, 1.40,
+                digits=4)
+    return World(seed, crawl_dates, vendors, listings, btc, eur)
