@@ -45,6 +45,11 @@ _TODO = "NOT EXISTS (SELECT 1 FROM offers f WHERE f.obs_id = o.obs_id)"
 PARALLEL_MIN = 30_000
 
 
+def after_load(con, extract: bool = True) -> int:
+    """The ingest step: offers for every observation that has none yet (nothing under --no-extract)."""
+    return fill_offers(con) if extract else 0
+
+
 def fill_offers(con, rates: Rates | None = None) -> int:
     """Extract offers for every observation that has none; returns the number of offers rows added."""
     registered: list[str] = []

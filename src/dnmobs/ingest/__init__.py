@@ -10,6 +10,7 @@ records all count as skipped.
 from __future__ import annotations
 
 import hashlib
+import importlib
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
@@ -138,25 +139,23 @@ def ingest(con: duckdb.DuckDBPyConnection, paths: list[str], opts: Options = Opt
             flush()
             done(SourceReport(group.path, None, opts.market, error=str(exc)), 0)
     flush()
-    if opts.extract:
-        report.offers = _fill_offers(con)
-    report.offers += _messages_after_ingest(con, opts.extract)
+    for step in AFTER_LOAD:
+        report.offers += _step(step)(con, opts.extract)
     return report
 
 
-def _fill_offers(con: duckdb.DuckDBPyConnection) -> int:
-    try:
-        from dnmobs.extract.store import fill_offers
-    except ImportError:
-        return 0
-    return fill_offers(con)
+# What runs once the records are stored, in order: each step takes (con, extract) and returns the
+# offers it added. Each finds its own unfinished work in the store, so a killed run is caught up by
+# the next one, and `--no-extract` work by a later ingest.
+AFTER_LOAD = (
+    "dnmobs.extract.store:after_load",      # offers of observations
+    "dnmobs.messengers.offers:after_ingest",  # offers of message menus, repost groups
+)
 
 
-def _messages_after_ingest(con: duckdb.DuckDBPyConnection, extract: bool) -> int:
-    """Offers from the menus of new messages, and repost groups (dnmobs.messengers)."""
-    from dnmobs.messengers.offers import after_ingest
-
-    return after_ingest(con, extract)
+def _step(name: str) -> Callable[[duckdb.DuckDBPyConnection, bool], int]:
+    module, _, func = name.partition(":")
+    return getattr(importlib.import_module(module), func)
 
 
 def ingest_key(src: SourceFile, fmt: str, opts: Options) -> str:
