@@ -104,15 +104,18 @@ def test_non_html_files_in_the_tree(con, crawl, forced):
     (crawl / "2014-05-01/css").mkdir()
     (crawl / "2014-05-01/css/main.css").write_text("body { color: #222; }\n.price { font-weight: bold; }\n")
     (crawl / "2014-05-01/p/logo.png").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
-    ingest(con, [str(crawl)], Options(format=forced, extract=False))
+    rep = ingest(con, [str(crawl)], Options(format=forced, extract=False))
     assert good_page_stored(con)
     reasons = [r for _, r in quarantine(con)]
     assert len(reasons) == 2
     if forced:
         assert sorted(reasons) == ["not an HTML page (binary content); not parsed",
                                    "not an HTML page (text without HTML tags); not parsed"]
-    else:  # detection finds no format for them; ingest records why
-        assert all("format" in r for r in reasons)
+    else:  # detection finds no format: a mirror's assets are recorded as such, and are no error
+        assert sorted(reasons) == ["not listing data: a web asset (css) beside the pages",
+                                   "not listing data: a web asset (png) beside the pages"]
+        assert not rep.errors
+        assert rows(con, "SELECT DISTINCT status FROM sources WHERE format IS NULL") == [("ignored",)]
 
 
 def test_the_page_cap_applies_to_pages_from_archives_too(con, tmp_path, monkeypatch):
@@ -123,3 +126,15 @@ def test_the_page_cap_applies_to_pages_from_archives_too(con, tmp_path, monkeypa
     ingest(con, [str(archive)], Options(extract=False))
     (loc, reason), = quarantine(con)
     assert loc == "/p/Xq7Lm2Pz9A" and "larger than the 1,000-byte cap" in reason
+
+
+def test_the_same_page_bytes_at_two_urls_are_two_pages(con, tmp_path):
+    # a removed listing answers with the front page: identical bytes under many product URLs
+    for listing in ("AAAAAAAAAA", "BBBBBBBBBB"):
+        d = tmp_path / "agora" / "2014-05-01" / "p"
+        d.mkdir(parents=True, exist_ok=True)
+        (d / listing).write_bytes(PRODUCT.read_bytes())
+    rep = ingest(con, [str(tmp_path / "agora")], Options(extract=False))
+    assert [s.unchanged for s in rep.sources] == [False, False]
+    again = ingest(con, [str(tmp_path / "agora")], Options(extract=False))
+    assert [s.unchanged for s in again.sources] == [True, True]

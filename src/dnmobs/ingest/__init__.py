@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field, replace
 from datetime import date
@@ -22,11 +23,10 @@ import pyarrow as pa
 
 from dnmobs import DnmobsError
 from dnmobs.ingest import csvread, formats
+from dnmobs.ingest.ledger import Ledger
 from dnmobs.ingest.loaders import LOADERS, Chunk, drop_quietly
 from dnmobs.ingest.records import SCHEMAS, Batch, conform, conform_sql
 from dnmobs.ingest.sources import Limits, Note, SourceFile, expand
-
-MAX_RAW = 64 * 1024
 
 
 @dataclass
@@ -100,6 +100,7 @@ def ingest(con: duckdb.DuckDBPyConnection, paths: list[str], opts: Options = Opt
                           progress)
     forced = formats.get(opts.format) if opts.format else None
     report = IngestReport()
+    ledger = Ledger(con)
 
     def done(rep: SourceReport, size: int) -> None:
         report.sources.append(rep)
@@ -113,7 +114,7 @@ def ingest(con: duckdb.DuckDBPyConnection, paths: list[str], opts: Options = Opt
         nonlocal pending, pending_fmt
         if pending:
             try:
-                for rep, src in zip(_run_chunk(con, pending, pending_fmt, opts), pending, strict=True):
+                for rep, src in zip(_run_chunk(ledger, pending, pending_fmt, opts), pending, strict=True):
                     done(rep, src.size)
             finally:
                 for src in pending:
@@ -126,7 +127,7 @@ def ingest(con: duckdb.DuckDBPyConnection, paths: list[str], opts: Options = Opt
             continue
         try:
             for src in group.files:
-                fmt, rep = _classify(con, src, forced, opts)
+                fmt, rep = _classify(ledger, src, forced, opts)
                 if rep is not None:
                     done(rep, src.size)
                     src.cleanup()
@@ -158,30 +159,40 @@ def _step(name: str) -> Callable[[duckdb.DuckDBPyConnection, bool], int]:
     return getattr(importlib.import_module(module), func)
 
 
-def ingest_key(src: SourceFile, fmt: str, opts: Options) -> str:
-    parts = [src.sha256, fmt, (opts.market or "").lower(), str(opts.crawl_date or "")]
+def ingest_key(src: SourceFile, fmt: ModuleType, opts: Options) -> str:
+    """Same key, same outcome: the bytes, how they are read, and (for formats whose records depend on
+    where a file sits, such as saved pages named by URL) the path."""
+    parts = [src.sha256, fmt.NAME, (opts.market or "").lower(), str(opts.crawl_date or "")]
     if opts.mapping is not None:
         parts.append(hashlib.sha256(Path(opts.mapping).read_bytes()).hexdigest())
+    if getattr(fmt, "KEY_BY_PATH", False):
+        parts.append(src.member or src.path)
     return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()
 
 
-def _classify(con, src: SourceFile, forced: ModuleType | None, opts: Options
+# Files a saved-page mirror carries beside its pages (wget keeps a query string in the name).
+_ASSET = re.compile(r"\.(css|js|mjs|map|woff2?|ttf|eot|otf|svg|png|jpe?g|gif|ico|webp|bmp|swf)(\?[^/]*)?$", re.I)
+
+
+def _classify(ledger: Ledger, src: SourceFile, forced: ModuleType | None, opts: Options
               ) -> tuple[ModuleType | None, SourceReport | None]:
     """The format of a source, or a final report when it needs no reading (refused, unknown, unchanged)."""
     if src.notes and src.size == 0 and src.data == b"":  # refused by the archive reader
-        return None, _write_unread(con, src, None, opts, src.notes)
+        return None, _write_unread(ledger, src, opts, src.notes)
     fmt = forced or formats.detect(src)
     if fmt is None:
         head = src.head(4096)
+        asset = _ASSET.search(src.name)
         why = ("empty file" if not head else
+               f"not listing data: a web asset ({asset.group(1).lower()}) beside the pages" if asset else
                "binary content, not a known format" if formats.looks_binary(head) else
                "unknown format (give --format; `dnmobs formats` lists them)")
-        return None, _write_unread(con, src, None, opts, [*src.notes, Note("file", why)])
-    prev = con.execute("SELECT n_read, error FROM sources WHERE ingest_key = ? AND status IN ('complete', 'partial')"
-                       " LIMIT 1", [ingest_key(src, fmt.NAME, opts)]).fetchone()
-    if prev is not None:  # the same bytes read the same way: nothing new, and the same damage as before
-        return fmt, SourceReport(src.path, fmt.NAME, _market(fmt, opts), read=prev[0], skipped=prev[0],
-                                 unchanged=True, error=prev[1])
+        return None, _write_unread(ledger, src, opts, [*src.notes, Note("file", why)], ignored=bool(asset))
+    prev = ledger.previous(ingest_key(src, fmt, opts))
+    if prev is not None and prev[0] in ("complete", "partial"):
+        # the same bytes read the same way: nothing new, and the same damage as before
+        return fmt, SourceReport(src.path, fmt.NAME, _market(fmt, opts), read=prev[1], skipped=prev[1],
+                                 unchanged=True, error=prev[2])
     return fmt, None
 
 
@@ -190,45 +201,31 @@ def _market(fmt: ModuleType | None, opts: Options) -> str | None:
     return m.lower() if m else None
 
 
-def _write_unread(con, src: SourceFile, fmt, opts: Options, notes: list[Note]) -> SourceReport:
-    """A source that could not be read at all: one quarantine row per note, one failed source row."""
-    rep = SourceReport(src.path, None, _market(fmt, opts), read=len(notes), quarantined=len(notes),
-                       error=f"{src.path}: {notes[-1].reason}")
-    _forget_failures(con, [src])
-    sid = con.execute("SELECT nextval('seq_source_id')").fetchone()[0]
-    _insert_notes(con, {0: sid}, {0: src.path}, notes)
-    _insert_source(con, sid, src, None, rep.market, src.sha256, rep)
+def _source_row(sid: int, src: SourceFile, fmt: str | None, market: str | None, key: str,
+                rep: SourceReport, status: str | None = None) -> dict:
+    return {"source_id": sid, "path": src.path, "member": src.member, "sha256": src.sha256, "size": src.size,
+            "format": fmt, "market": market, "ingest_key": key, "status": status or _status(rep),
+            "error": rep.error, "n_read": rep.read, "n_stored": rep.stored, "n_quarantined": rep.quarantined,
+            "n_skipped": rep.skipped}
+
+
+def _write_unread(ledger: Ledger, src: SourceFile, opts: Options, notes: list[Note],
+                  ignored: bool = False) -> SourceReport:
+    """A source that could not be read at all: one quarantine row per note, one failed (or, for a
+    mirror's web assets, ignored) source row, written once: the same file again is reported the same
+    way without new rows."""
+    market = _market(None, opts)
+    key = hashlib.sha256(f"unread\x1f{src.sha256}\x1f{src.path}".encode()).hexdigest()
+    prev = ledger.previous(key)
+    if prev is not None:
+        return SourceReport(src.path, None, market, read=prev[1], skipped=prev[1], unchanged=True, error=prev[2])
+    rep = SourceReport(src.path, None, market, read=len(notes), quarantined=len(notes),
+                       error=None if ignored else f"{src.path}: {notes[-1].reason}")
+    (sid,) = ledger.ids(1)
+    row = _source_row(sid, src, None, market, key, rep, status="ignored" if ignored else "failed")
+    ledger.write([row], [(sid, src.path, n) for n in notes])
+    ledger.committed([row])
     return rep
-
-
-def _forget_failures(con, srcs: list[SourceFile]) -> None:
-    """Drop earlier failed attempts at these same bytes (and their quarantine rows): a file that
-    could not be read does not pile up a new failure on every run, and one that now reads leaves
-    no stale failure behind."""
-    keys = [[s.path, s.sha256] for s in srcs]
-    con.execute("CREATE OR REPLACE TEMP TABLE _again (path VARCHAR, sha256 VARCHAR)")
-    con.executemany("INSERT INTO _again VALUES (?, ?)", keys)
-    stale = "SELECT source_id FROM sources JOIN _again USING (path, sha256) WHERE status = 'failed'"
-    if con.execute(f"SELECT count(*) FROM ({stale})").fetchone()[0]:
-        con.execute(f"DELETE FROM quarantine WHERE source_id IN ({stale})")
-        con.execute(f"DELETE FROM sources WHERE source_id IN ({stale})")
-    con.execute("DROP TABLE _again")
-
-
-def _insert_notes(con, ids: dict[int, int], paths: dict[int, str], notes: list[Note]) -> None:
-    if notes:
-        con.executemany(
-            "INSERT INTO quarantine (source_id, path, location, raw, reason) VALUES (?, ?, ?, ?, ?)",
-            [[ids[n.src], paths[n.src], n.location, (n.raw or "")[:MAX_RAW] or None, n.reason] for n in notes])
-
-
-def _insert_source(con, sid: int, src: SourceFile, fmt: str | None, market: str | None, key: str,
-                   rep: SourceReport) -> None:
-    con.execute(
-        "INSERT INTO sources (source_id, path, member, sha256, size, format, market, ingest_key, status, error,"
-        " n_read, n_stored, n_quarantined, n_skipped) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
-        [sid, src.path, src.member, src.sha256, src.size, fmt, market, key, _status(rep), rep.error,
-         rep.read, rep.stored, rep.quarantined, rep.skipped])
 
 
 def _status(rep: SourceReport) -> str:
@@ -238,30 +235,25 @@ def _status(rep: SourceReport) -> str:
     return "partial" if rep.stored or rep.skipped else "failed"
 
 
-def _run_chunk(con, srcs: list[SourceFile], fmt: ModuleType, opts: Options,
+def _run_chunk(ledger: Ledger, srcs: list[SourceFile], fmt: ModuleType, opts: Options,
                careful: bool = False) -> list[SourceReport]:
     """Read and load a chunk in one transaction. If the reader fails, each source is retried alone
     and carefully (csvread.careful: tolerant readers only, no DuckDB error can abort the
     transaction), so the failure is pinned on the one source that caused it and the records it
     still holds are kept. A source that fails even then is recorded as failed, with the reason."""
+    con = ledger.con
     con.execute("BEGIN TRANSACTION")
     try:
         with csvread.careful(careful):
-            reps = _load_chunk(con, srcs, fmt, opts, allow_failure=careful and len(srcs) == 1)
+            reps, rows = _load_chunk(ledger, srcs, fmt, opts, allow_failure=careful and len(srcs) == 1)
         con.execute("COMMIT")
+        ledger.committed(rows)
         return reps
     except _ChunkFailed as exc:
         con.execute("ROLLBACK")
         if not careful or len(srcs) > 1:
-            return [rep for src in srcs for rep in _run_chunk(con, [src], fmt, opts, careful=True)]
-        con.execute("BEGIN TRANSACTION")
-        try:
-            rep = _write_unread(con, srcs[0], fmt, opts, [*srcs[0].notes, Note("file", str(exc))])
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
-        return [rep]
+            return [rep for src in srcs for rep in _run_chunk(ledger, [src], fmt, opts, careful=True)]
+        return [_write_unread(ledger, srcs[0], opts, [*srcs[0].notes, Note("file", str(exc))])]
     except BaseException:
         con.execute("ROLLBACK")
         raise
@@ -271,16 +263,23 @@ class _ChunkFailed(Exception):
     pass
 
 
-def _load_chunk(con, srcs: list[SourceFile], fmt: ModuleType, opts: Options,
-                allow_failure: bool) -> list[SourceReport]:
+def _load_chunk(ledger: Ledger, srcs: list[SourceFile], fmt: ModuleType, opts: Options,
+                allow_failure: bool) -> tuple[list[SourceReport], list[dict]]:
+    con = ledger.con
     market = _market(fmt, opts)
-    ids = {i: con.execute("SELECT nextval('seq_source_id')").fetchone()[0] for i in range(len(srcs))}
+    ids = ledger.ids(len(srcs))
     reps = [SourceReport(s.path, fmt.NAME, market) for s in srcs]
     notes: list[Note] = []
-    con.execute("CREATE OR REPLACE TEMP TABLE _fb (src INTEGER, source_id BIGINT, market VARCHAR,"
-                " d1 DATE, d2 DATE, d3 DATE)")
-    con.executemany("INSERT INTO _fb VALUES (?, ?, ?, ?, ?, ?)",
-                    [[i, ids[i], market, s.name_date, s.path_date, opts.crawl_date] for i, s in enumerate(srcs)])
+    con.register("_fb_in", pa.table({
+        "src": pa.array(range(len(srcs)), pa.int32()), "source_id": pa.array(ids, pa.int64()),
+        "market": pa.array([market] * len(srcs), pa.string()),
+        "d1": pa.array([s.name_date for s in srcs], pa.date32()),
+        "d2": pa.array([s.path_date for s in srcs], pa.date32()),
+        "d3": pa.array([opts.crawl_date] * len(srcs), pa.date32())}))
+    try:
+        con.execute("CREATE OR REPLACE TEMP TABLE _fb AS SELECT * FROM _fb_in")
+    finally:
+        con.unregister("_fb_in")
     ctx = formats.ReadContext(con, market=opts.market, crawl_date=opts.crawl_date, mapping=opts.mapping,
                               options=dict(opts.read_options))
     chunk = Chunk(fmt.MARKET_KIND)
@@ -318,15 +317,15 @@ def _load_chunk(con, srcs: list[SourceFile], fmt: ModuleType, opts: Options,
         notes.extend(Note(n.location, n.reason, n.raw, i) for n in s.notes)
         if s.notes and not reps[i].error:
             reps[i].error = f"{s.path}: {s.notes[0].reason}"
-    _forget_failures(con, srcs)
+    ledger.forget_failures(srcs)
     for n in notes:
         reps[n.src].quarantined += 1
-    paths = {i: s.path for i, s in enumerate(srcs)}
-    _insert_notes(con, ids, paths, notes)
-    for i, (src, rep) in enumerate(zip(srcs, reps, strict=True)):
+    rows = []
+    for sid, src, rep in zip(ids, srcs, reps, strict=True):
         rep.read = rep.stored + rep.skipped + rep.quarantined
-        _insert_source(con, ids[i], src, fmt.NAME, market, ingest_key(src, fmt.NAME, opts), rep)
-    return reps
+        rows.append(_source_row(sid, src, fmt.NAME, market, ingest_key(src, fmt, opts), rep))
+    ledger.write(rows, [(ids[n.src], srcs[n.src].path, n) for n in notes])
+    return reps, rows
 
 
 def _load_batch(con, batch: Batch, chunk: Chunk):

@@ -6,6 +6,8 @@ A format module defines:
     MARKET: str | None          the market its data comes from, when fixed (e.g. 'agora')
     MARKET_KIND: str            'darknet', 'messenger' or 'unknown'
     CHUNK: int                  optional: how many sources one read() may take (default 1)
+    KEY_BY_PATH: bool           optional: the path is part of a source's identity (saved pages named by
+                                URL), so the same bytes at another path are read again
     sniff_bytes(head: bytes, name: str) -> bool
                                 optional: recognises a format by its magic bytes, before the
                                 binary-content check (WARC files hold binary records)
@@ -124,13 +126,16 @@ def decode_head(head: bytes) -> str:
         return head.decode("latin-1")
 
 
+_CONTROLS = bytes(b for b in range(32) if b < 9 or 13 < b < 32)
+
+
 def looks_binary(head: bytes) -> bool:
     if not head:
         return False
     if b"\x00" in head[:8192] and not head.startswith((b"\xff\xfe", b"\xfe\xff")):
         return True
     sample = head[:8192]
-    controls = sum(1 for b in sample if b < 9 or 13 < b < 32)
+    controls = len(sample) - len(sample.translate(None, _CONTROLS))
     return controls > len(sample) * 0.1
 
 

@@ -30,6 +30,7 @@ NAME = "pages"
 SUMMARY = "Saved market pages (HTML of wget/HTTrack mirrors, or archives of them): listings, vendors, feedback"
 MARKET = None  # each page's layout says which market it is
 MARKET_KIND = "darknet"
+KEY_BY_PATH = True  # a page is named by its URL: the same bytes at two URLs are two pages (removed listings)
 CHUNK = 256
 
 # The order batches are loaded in: promotion of category rows (listing_rows) needs the chunk's
