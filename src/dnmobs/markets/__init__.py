@@ -17,40 +17,19 @@ how to add one.
 
 from __future__ import annotations
 
-import importlib
-from importlib.metadata import entry_points
 from types import ModuleType
 
 from dnmobs.markets import generic
 from dnmobs.markets.doc import Doc
 from dnmobs.markets.model import Parsed
+from dnmobs.plugins import ModuleRegistry
 
 BUILTIN = ["agora"]
 
-_registry: dict[str, ModuleType] | None = None
-
-
-def registry() -> dict[str, ModuleType]:
-    global _registry
-    if _registry is None:
-        found = {}
-        for name in BUILTIN:
-            mod = importlib.import_module(f"dnmobs.markets.{name}")
-            found[mod.NAME] = mod
-        for ep in entry_points(group="dnmobs.markets"):
-            mod = ep.load()
-            found[mod.NAME] = mod
-        _registry = found
-    return _registry
-
-
-def register(mod: ModuleType) -> None:
-    """Add a layout at run time (plugins, tests); it is tried after the ones already known."""
-    registry()[mod.NAME] = mod
-
-
-def unregister(name: str) -> None:
-    registry().pop(name, None)
+_layouts = ModuleRegistry("dnmobs.markets", BUILTIN, "dnmobs.markets")
+registry = _layouts.modules
+register = _layouts.add  # a layout added at run time is tried after the ones already known
+unregister = _layouts.remove
 
 
 def layout_for(doc: Doc, name: str | None = None) -> ModuleType:

@@ -23,11 +23,9 @@ Formats from other packages register through the ``dnmobs.formats`` entry-point 
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
-from importlib.metadata import entry_points
 from pathlib import Path
 from types import ModuleType
 from typing import Protocol
@@ -37,6 +35,7 @@ import duckdb
 from dnmobs import DnmobsError
 from dnmobs.ingest.records import Batch
 from dnmobs.ingest.sources import SourceFile
+from dnmobs.plugins import ModuleRegistry
 
 
 @dataclass
@@ -80,31 +79,9 @@ BUILTIN = [
     "mapped",
 ]
 
-_registry: dict[str, ModuleType] | None = None
-
-
-def registry() -> dict[str, ModuleType]:
-    global _registry
-    if _registry is None:
-        found: dict[str, ModuleType] = {}
-        for mod_name in BUILTIN:
-            try:
-                mod = importlib.import_module(f"dnmobs.ingest.formats.{mod_name}")
-            except ModuleNotFoundError as exc:
-                if exc.name == f"dnmobs.ingest.formats.{mod_name}":
-                    continue  # not written yet
-                raise
-            found[mod.NAME] = mod
-        for ep in entry_points(group="dnmobs.formats"):
-            mod = ep.load()
-            found[mod.NAME] = mod
-        _registry = found
-    return _registry
-
-
-def register(mod: ModuleType) -> None:
-    """Add a format module at run time (plugins, tests)."""
-    registry()[mod.NAME] = mod
+_formats = ModuleRegistry("dnmobs.ingest.formats", BUILTIN, "dnmobs.formats")
+registry = _formats.modules
+register = _formats.add  # a format added at run time (plugins, tests) is tried after the built-in ones
 
 
 def get(name: str) -> ModuleType:
