@@ -149,16 +149,9 @@ def _insert(con: duckdb.DuckDBPyConnection, records: list[dict], cols: set[str])
 
 
 def _add_offering_vendors(con: duckdb.DuckDBPyConnection) -> None:
-    from dnmobs.ingest.loaders import vendor_id_sql
+    from dnmobs.ingest.loaders import add_vendors
 
-    con.execute(f"""
-        INSERT INTO vendors (vendor_id, market, handle)
-        SELECT vid, any_value(market), any_value(trim(vendor))
-        FROM (SELECT DISTINCT {vendor_id_sql('market', 'vendor')} AS vid, market, vendor FROM offers
-              WHERE message_id IS NOT NULL AND vendor IS NOT NULL AND trim(vendor) <> '')
-        WHERE vid NOT IN (SELECT vendor_id FROM vendors)
-        GROUP BY vid
-    """)
+    add_vendors(con, "(SELECT market AS mkt, vendor FROM offers WHERE message_id IS NOT NULL)")
 
 
 def after_ingest(con: duckdb.DuckDBPyConnection, extract: bool = True) -> int:

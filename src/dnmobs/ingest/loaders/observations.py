@@ -7,12 +7,13 @@ import duckdb
 from dnmobs.ingest.loaders import (
     Chunk,
     LoadResult,
+    add_markets,
+    add_vendors,
     counts_by_src,
     digest_sql,
     drop_quietly,
     refused_notes,
     register,
-    vendor_id_sql,
 )
 
 # Two records are the same observation when market, crawl date, listing and every field as read
@@ -87,8 +88,7 @@ def load(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> LoadResult:
         res.skipped = good - res.stored
         if not res.stored:
             return res
-        con.execute("INSERT INTO markets (market, kind, display_name) SELECT DISTINCT mkt, ?, mkt FROM _ok "
-                    "ON CONFLICT DO NOTHING", [chunk.market_kind])
+        add_markets(con, "_ok", chunk.market_kind)
         con.execute("INSERT INTO crawls (market, crawl_date, source_id) SELECT mkt, cdate, min(source_id) "
                     "FROM _ok GROUP BY ALL ON CONFLICT DO NOTHING")
         # Row order on disk does not matter here, and a parallel insert is much faster.
@@ -110,14 +110,8 @@ def load(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> LoadResult:
             FROM _ok WHERE listing_id NOT IN (SELECT listing_id FROM listings)
             GROUP BY listing_id
         """)
-        con.execute(f"""
-            INSERT INTO vendors (vendor_id, market, handle)
-            SELECT vid, mkt, handle
-            FROM (SELECT {vendor_id_sql('mkt', 'handle')} AS vid, mkt, handle
-                  FROM (SELECT DISTINCT mkt, trim(vendor) AS handle FROM _ok
-                        WHERE vendor IS NOT NULL AND trim(vendor) <> ''))
-            WHERE vid NOT IN (SELECT vendor_id FROM vendors)
-        """)
+        add_vendors(con, "_ok")
+
         return res
     finally:
         drop_quietly(con, "_ok", "_okeep")

@@ -19,62 +19,27 @@ import duckdb
 
 from dnmobs.ingest.loaders import (
     LOADERS,
+    NO_DATE,
+    NO_MARKET,
     Chunk,
     LoadResult,
-    counts_by_src,
     digest_sql,
     drop_quietly,
-    refused_notes,
+    keep_new,
     register,
+    stage,
     vendor_id_sql,
 )
 from dnmobs.ingest.loaders.observations import listing_key_sql
 from dnmobs.ingest.records import OBSERVATION
 
-_BASE = """SELECT b.*, fb.source_id, lower(trim(coalesce(b.market, fb.market))) AS mkt,
-                  coalesce(b.crawl_date, fb.d1, fb.d2, fb.d3) AS cdate
-           FROM {rel} b JOIN _fb fb ON fb.src = b.src"""
-_NO_MARKET = "'no market for this record (give --market)'"
-_NO_DATE = "'no crawl date in the record, its file name or path (give --crawl-date)'"
-
-
-def _stage(con: duckdb.DuckDBPyConnection, rel: str, table: str, why: str, lkey: str = "NULL",
-           keys: str = "") -> LoadResult:
-    """Stage a batch with its source, market, date and listing key (``lkey``), plus the ``keys``
-    computed from them; refuse the rows ``why`` gives a reason for."""
-    res = LoadResult()
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {table} AS
-        SELECT *{", " + keys if keys else ""}
-        FROM (SELECT *, {lkey} AS lkey, {why} AS why FROM ({_BASE.format(rel=rel)}))
-    """)
-    if con.execute(f"SELECT count(*) FROM {table} WHERE why IS NOT NULL").fetchone()[0]:
-        res.refused = refused_notes(con, f"SELECT src, location, why, raw::VARCHAR FROM {table} "
-                                         "WHERE why IS NOT NULL ORDER BY _r")
-        con.execute(f"DELETE FROM {table} WHERE why IS NOT NULL")
-    return res
-
-
-def _keep_new(con: duckdb.DuckDBPyConnection, staged: str, target: str, key: str, res: LoadResult) -> str:
-    """The staged rows whose ``key`` is neither earlier in the batch nor stored: the temp table name."""
-    good = counts_by_src(con, staged)
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE {staged}_new AS
-        SELECT * FROM {staged} s
-        WHERE s._r IN (SELECT min(_r) FROM {staged} GROUP BY {key})
-          AND s.{key} NOT IN (SELECT {key} FROM {target} WHERE market IN (SELECT DISTINCT mkt FROM {staged}))
-    """)
-    res.stored = counts_by_src(con, f"{staged}_new")
-    res.skipped = good - res.stored
-    return f"{staged}_new"
-
 
 @register("pages")
 def load_pages(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> LoadResult:
     try:
-        res = _stage(con, rel, "_pg", f"CASE WHEN mkt IS NULL OR mkt = '' THEN {_NO_MARKET} END",
+        res = stage(con, rel, "_pg", f"CASE WHEN mkt IS NULL OR mkt = '' THEN {NO_MARKET} END",
                      keys=digest_sql(["mkt", "cdate", "location", "sha256"]) + " AS page_id")
-        new = _keep_new(con, "_pg", "pages", "page_id", res)
+        new = keep_new(con, "_pg", "pages", "page_id", res)
         con.execute(f"""
             INSERT INTO pages (page_id, source_id, market, crawl_date, location, page_type, error, layout,
                                confidence, listing_key, usd_rate, charset, truncated, http_status, n_rows,
@@ -109,14 +74,14 @@ def _retire_promotions(con: duckdb.DuckDBPyConnection) -> None:
 @register("listing_rows")
 def load_listing_rows(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> LoadResult:
     try:
-        res = _stage(
+        res = stage(
             con, rel, "_lr",
-            f"CASE WHEN mkt IS NULL OR mkt = '' THEN {_NO_MARKET} WHEN cdate IS NULL THEN {_NO_DATE} "
+            f"CASE WHEN mkt IS NULL OR mkt = '' THEN {NO_MARKET} WHEN cdate IS NULL THEN {NO_DATE} "
             "WHEN coalesce(trim(title), '') = '' THEN 'listing row without a title' END",
             lkey=listing_key_sql("listing_key", "vendor", "title"),
             keys=f"{digest_sql(['mkt', 'lkey'], 16)} AS listing_id, "
                  f"{digest_sql(['mkt', 'cdate', 'location', 'lkey', 'title', 'price_text', 'vendor', 'raw'])} AS row_id")
-        new = _keep_new(con, "_lr", "listing_rows", "row_id", res)
+        new = keep_new(con, "_lr", "listing_rows", "row_id", res)
         cols = [f.name for f in OBSERVATION if f.name not in ("src", "market", "crawl_date", "raw")]
         con.execute(f"""
             INSERT INTO listing_rows (row_id, listing_id, source_id, market, crawl_date, page_type, position,
@@ -150,9 +115,9 @@ def _promote(con: duckdb.DuckDBPyConnection, new: str, chunk: Chunk) -> None:
 def load_feedback(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> LoadResult:
     identity = ["mkt", "cdate", "lkey", "rating_text", "text", "age_text", "buyer", "buyer_band", "nth"]
     try:
-        res = _stage(
+        res = stage(
             con, rel, "_fbk",
-            f"CASE WHEN mkt IS NULL OR mkt = '' THEN {_NO_MARKET} WHEN cdate IS NULL THEN {_NO_DATE} END",
+            f"CASE WHEN mkt IS NULL OR mkt = '' THEN {NO_MARKET} WHEN cdate IS NULL THEN {NO_DATE} END",
             lkey=listing_key_sql("listing_key", "vendor", "item_title"),
             keys="0 AS nth, CAST(NULL AS VARCHAR) AS feedback_id")
         # the rank among identical entries of one page keeps repeated short feedback ('FE', 5/5) apart
@@ -163,7 +128,7 @@ def load_feedback(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> Loa
             WHERE _fbk._r = n._r;
             UPDATE _fbk SET feedback_id = {digest_sql(identity)};
         """)
-        new = _keep_new(con, "_fbk", "feedback", "feedback_id", res)
+        new = keep_new(con, "_fbk", "feedback", "feedback_id", res)
         con.execute(f"""
             INSERT INTO feedback (feedback_id, source_id, market, crawl_date, location, listing_id, listing_key,
                                   item_title, vendor_id, vendor, rating, rating_text, text, age_text, date_est,
