@@ -8,8 +8,12 @@ from __future__ import annotations
 import csv
 import io
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 
+import pyarrow as pa
+
+from dnmobs.ingest.csvread import CsvTable, read_tables
+from dnmobs.ingest.records import Batch
 from dnmobs.ingest.sources import Note, SourceFile
 
 
@@ -56,7 +60,8 @@ def missing_columns(srcs: Sequence[SourceFile], have: Sequence[str], need: Seque
     missing = [c for c in need if c not in have]
     if not missing:
         return []
-    return [Note("header", f"not a {fmt} file: column(s) {', '.join(missing)} missing", src=i)
+    article = "an" if fmt[:1].lower() in "aeiou" else "a"
+    return [Note("header", f"not {article} {fmt} file: column(s) {', '.join(missing)} missing", src=i)
             for i in range(len(srcs))]
 
 
@@ -84,3 +89,28 @@ def implied_rate_sql(usd: str, crypto: str, crypto_text: str) -> str:
     dec = f"(CASE WHEN strpos({crypto_text}, '.') > 0 THEN length(trim({crypto_text})) - strpos(trim({crypto_text}), '.') ELSE 0 END)"
     return (f"CASE WHEN {usd} > 0 AND {crypto} > 0 AND 0.5 * pow(10, -{dec}) / {crypto} <= {MAX_RATE_ERROR} "
             f"THEN {usd} / {crypto} END")
+
+
+
+def csv_batches(ctx, srcs: list[SourceFile], kind: str, fmt: str,
+                need: Sequence[str] | Callable[[list[str]], Sequence[str]],
+                select: Callable[[CsvTable], str | pa.Table], fold_case: bool = False) -> Iterator[Batch]:
+    """The shared skeleton of the CSV formats: read the chunk into one table (csvread), refuse the
+    files that lack the columns ``need`` names (or computes from the header; compared without case
+    when ``fold_case``), then yield the records ``select`` maps: a SQL query over the table that keeps
+    ``_r`` and ``src``, or an Arrow table."""
+    t = read_tables(ctx.con, srcs)
+    try:
+        required = need(t.columns) if callable(need) else need
+        have = [c.lower() for c in t.columns] if fold_case else t.columns
+        bad = missing_columns(srcs, have, required, fmt)
+        if bad:
+            yield Batch(kind, quarantine=[*t.notes, *bad])
+            return
+        out = select(t)
+        if isinstance(out, str):
+            yield Batch(kind, rows=t.rows, quarantine=t.notes, sql=out)
+        else:
+            yield Batch(kind, table=out, quarantine=t.notes)
+    finally:
+        t.drop(ctx.con)

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dnmobs.ingest.csvread import read_tables
+from dnmobs.ingest.csvread import CsvTable
 from dnmobs.ingest.formats import ReadContext
+from dnmobs.ingest.formats._common import csv_batches
 from dnmobs.ingest.records import Batch
 from dnmobs.ingest.sources import SourceFile
 
@@ -27,33 +28,22 @@ def sniff(head: str, name: str) -> bool:
 
 
 def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
-    t = read_tables(ctx.con, srcs)
-    try:
-        missing = [c for c in _FIELDS if c not in t.columns]
-        if missing:
-            yield Batch("observations", quarantine=[*t.notes, *(
-                _missing(i, missing) for i in range(len(srcs)))])
-            return
-        raw = ", ".join(f"'{c}': \"{c}\"" for c in _FIELDS)
-        yield Batch("observations", rows=t.rows, quarantine=t.notes, sql=f"""
-            SELECT _r, src, 'row ' || _row AS location,
-                   try_cast(date AS DATE) AS crawl_date,
-                   name AS title,
-                   price AS price_text,
-                   try_cast(price AS DOUBLE) AS price_amount,
-                   'BTC' AS price_currency,
-                   vendor,
-                   nullif(trim(cat), '') AS category,
-                   nullif(trim("from"), '') AS ships_from,
-                   nullif(trim("to"), '') AS ships_to,
-                   to_json({{{raw}}}) AS raw
-            FROM "{t.name}"
-        """)
-    finally:
-        t.drop(ctx.con)
+    yield from csv_batches(ctx, srcs, "observations", NAME, _FIELDS, _select)
 
 
-def _missing(src: int, cols: list[str]):
-    from dnmobs.ingest.sources import Note
-
-    return Note("header", f"not an agora-ada file: columns {', '.join(cols)} are missing", src=src)
+def _select(t: CsvTable) -> str:
+    raw = ", ".join(f"'{c}': \"{c}\"" for c in _FIELDS)
+    return f"""
+        SELECT _r, src, 'row ' || _row AS location,
+               try_cast(date AS DATE) AS crawl_date,
+               name AS title,
+               price AS price_text,
+               try_cast(price AS DOUBLE) AS price_amount,
+               'BTC' AS price_currency,
+               vendor,
+               nullif(trim(cat), '') AS category,
+               nullif(trim("from"), '') AS ships_from,
+               nullif(trim("to"), '') AS ships_to,
+               to_json({{{raw}}}) AS raw
+        FROM "{t.name}"
+    """

@@ -12,9 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dnmobs.ingest.csvread import read_tables
+from dnmobs.ingest.csvread import CsvTable
 from dnmobs.ingest.formats import ReadContext
-from dnmobs.ingest.formats._common import first_record, ident, missing_columns, raw_sql
+from dnmobs.ingest.formats._common import csv_batches, first_record, ident, raw_sql
 from dnmobs.ingest.records import Batch
 from dnmobs.ingest.sources import SourceFile
 
@@ -32,23 +32,19 @@ def sniff(head: str, name: str) -> bool:
 
 
 def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
-    t = read_tables(ctx.con, srcs)
-    try:
-        bad = missing_columns(srcs, t.columns, _FIELDS, NAME)
-        if bad:
-            yield Batch("vendors", quarantine=[*t.notes, *bad])
-            return
-        yield Batch("vendors", rows=t.rows, quarantine=t.notes, sql=f"""
-            SELECT _r, src, 'row ' || _row AS location,
-                   try_cast(trim("parsingDate") AS DATE) AS crawl_date,
-                   nullif(trim(name), '') AS handle,
-                   try_cast(rating AS DOUBLE) AS rating,
-                   nullif(trim("#Deals"), '') AS deals,
-                   try_cast({ident('#products')} AS BIGINT) AS n_products,
-                   nullif(trim("lastSeen"), '') AS last_seen_text,
-                   nullif(trim("publicKey"), '') AS pgp_key,
-                   {raw_sql(_FIELDS)} AS raw
-            FROM "{t.name}"
-        """)
-    finally:
-        t.drop(ctx.con)
+    yield from csv_batches(ctx, srcs, "vendors", NAME, _FIELDS, _select)
+
+
+def _select(t: CsvTable) -> str:
+    return f"""
+        SELECT _r, src, 'row ' || _row AS location,
+               try_cast(trim("parsingDate") AS DATE) AS crawl_date,
+               nullif(trim(name), '') AS handle,
+               try_cast(rating AS DOUBLE) AS rating,
+               nullif(trim("#Deals"), '') AS deals,
+               try_cast({ident('#products')} AS BIGINT) AS n_products,
+               nullif(trim("lastSeen"), '') AS last_seen_text,
+               nullif(trim("publicKey"), '') AS pgp_key,
+               {raw_sql(_FIELDS)} AS raw
+        FROM "{t.name}"
+    """

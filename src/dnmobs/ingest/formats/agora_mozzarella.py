@@ -21,9 +21,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dnmobs.ingest.csvread import read_tables
+from dnmobs.ingest.csvread import CsvTable
 from dnmobs.ingest.formats import ReadContext
-from dnmobs.ingest.formats._common import first_record, ident, missing_columns, raw_sql, squash_sql
+from dnmobs.ingest.formats._common import (
+    csv_batches,
+    first_record,
+    ident,
+    raw_sql,
+    squash_sql,
+)
 from dnmobs.ingest.records import Batch
 from dnmobs.ingest.sources import SourceFile
 
@@ -52,47 +58,42 @@ def _na(col: str) -> str:
 
 
 def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
-    t = read_tables(ctx.con, srcs)
-    try:
-        products = "list" in t.columns
-        need = PRODUCTS if products else VENDORALL
-        bad = missing_columns(srcs, t.columns, need, NAME)
-        if bad:
-            yield Batch("observations", quarantine=[*t.notes, *bad])
-            return
-        have = set(t.columns)
+    yield from csv_batches(ctx, srcs, "observations", NAME, lambda cols: PRODUCTS if "list" in cols else VENDORALL,
+                           _select)
 
-        def opt(col: str) -> str:  # a column of one layout only is NULL in the other's records
-            return _na(col) if col in have else "NULL::VARCHAR"
 
-        fb = opt("feedback")
-        category = ("nullif(concat_ws('/', " + ", ".join(f"nullif(trim({opt(c)}), '')" for c in
-                                                           ("cat", "subcat", "subsubcat")) + "), '')")
-        raw_cols = [c for c in t.columns if c not in ("src", "_row")]
-        yield Batch("observations", rows=t.rows, quarantine=t.notes, sql=f"""
-            SELECT _r, src, 'row ' || _row AS location,
-                   try_cast(trim({_na('date')}) AS DATE) AS crawl_date,
-                   nullif(regexp_extract({opt('list')}, '__([A-Za-z0-9]+)\\.html?$', 1), '') AS listing_key,
-                   {_na('product')} AS title,
-                   {opt('description')} AS description,
-                   trim({_na('price')}) AS price_text,
-                   try_cast(trim({_na('price')}) AS DOUBLE) AS price_amount,
-                   CASE WHEN {_na('price')} IS NOT NULL THEN 'BTC' END AS price_currency,
-                   nullif(trim({_na('vendor')}), '') AS vendor,
-                   {category} AS category,
-                   CASE WHEN _from_to IS NULL THEN {squash_sql(_na('from'))} ELSE _from_to[1] END AS ships_from,
-                   coalesce({squash_sql(_na('to'))}, _from_to[2]) AS ships_to,
-                   CASE WHEN _none THEN 0 ELSE nullif(_entries, 0) END AS feedback_count,
-                   CASE WHEN _none THEN 'No feedbacks found.'
-                        WHEN _entries > 0 THEN _entries || ' feedbacks shown' END AS counters_text,
-                   {raw_sql(raw_cols, drop_nulls=True)} AS raw
-            FROM (SELECT *, coalesce(contains({fb}, 'No feedbacks found'), false) AS _none,
-                         coalesce(len(regexp_extract_all({fb}, '{_ENTRY}')), 0) AS _entries,
-                         CASE WHEN regexp_matches({squash_sql(_na('from'))}, '{_FROM_TO_GUARD}') THEN
-                              [nullif(trim(regexp_extract({squash_sql(_na('from'))}, '{_FROM_TO}', 1)), ''),
-                               nullif(trim(regexp_extract({squash_sql(_na('from'))}, '{_FROM_TO}', 2)), '')]
-                         END AS _from_to
-                  FROM "{t.name}")
-        """)
-    finally:
-        t.drop(ctx.con)
+def _select(t: CsvTable) -> str:
+    have = set(t.columns)
+
+    def opt(col: str) -> str:  # a column of one layout only is NULL in the other's records
+        return _na(col) if col in have else "NULL::VARCHAR"
+
+    fb = opt("feedback")
+    category = ("nullif(concat_ws('/', " + ", ".join(f"nullif(trim({opt(c)}), '')" for c in
+                                                       ("cat", "subcat", "subsubcat")) + "), '')")
+    raw_cols = [c for c in t.columns if c not in ("src", "_row")]
+    return f"""
+        SELECT _r, src, 'row ' || _row AS location,
+               try_cast(trim({_na('date')}) AS DATE) AS crawl_date,
+               nullif(regexp_extract({opt('list')}, '__([A-Za-z0-9]+)\\.html?$', 1), '') AS listing_key,
+               {_na('product')} AS title,
+               {opt('description')} AS description,
+               trim({_na('price')}) AS price_text,
+               try_cast(trim({_na('price')}) AS DOUBLE) AS price_amount,
+               CASE WHEN {_na('price')} IS NOT NULL THEN 'BTC' END AS price_currency,
+               nullif(trim({_na('vendor')}), '') AS vendor,
+               {category} AS category,
+               CASE WHEN _from_to IS NULL THEN {squash_sql(_na('from'))} ELSE _from_to[1] END AS ships_from,
+               coalesce({squash_sql(_na('to'))}, _from_to[2]) AS ships_to,
+               CASE WHEN _none THEN 0 ELSE nullif(_entries, 0) END AS feedback_count,
+               CASE WHEN _none THEN 'No feedbacks found.'
+                    WHEN _entries > 0 THEN _entries || ' feedbacks shown' END AS counters_text,
+               {raw_sql(raw_cols, drop_nulls=True)} AS raw
+        FROM (SELECT *, coalesce(contains({fb}, 'No feedbacks found'), false) AS _none,
+                     coalesce(len(regexp_extract_all({fb}, '{_ENTRY}')), 0) AS _entries,
+                     CASE WHEN regexp_matches({squash_sql(_na('from'))}, '{_FROM_TO_GUARD}') THEN
+                          [nullif(trim(regexp_extract({squash_sql(_na('from'))}, '{_FROM_TO}', 1)), ''),
+                           nullif(trim(regexp_extract({squash_sql(_na('from'))}, '{_FROM_TO}', 2)), '')]
+                     END AS _from_to
+              FROM "{t.name}")
+    """

@@ -51,11 +51,12 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import date
 
+import pyarrow as pa
 import re2
 
-from dnmobs.ingest.csvread import prepare, read_tables
+from dnmobs.ingest.csvread import CsvTable, prepare
 from dnmobs.ingest.formats import ReadContext
-from dnmobs.ingest.formats._common import first_record, implied_rate, missing_columns
+from dnmobs.ingest.formats._common import csv_batches, first_record, implied_rate
 from dnmobs.ingest.records import OBSERVATION, Batch, from_rows
 from dnmobs.ingest.sources import SourceFile
 
@@ -87,18 +88,13 @@ def sniff(head: str, name: str) -> bool:
 def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
     for src in srcs:
         prepare(src, ENCODING)
-    t = read_tables(ctx.con, srcs)
-    try:
-        bad = missing_columns(srcs, t.columns, HEADER, NAME)
-        if bad:
-            yield Batch("observations", quarantine=[*t.notes, *bad])
-            return
+
+    def select(t: CsvTable) -> pa.Table:
         cols = ", ".join(f'"{c}"' for c in HEADER)
         rows = ctx.con.execute(f'SELECT src, _row, {cols} FROM "{t.name}" ORDER BY _r').fetchall()
-        yield Batch("observations", table=from_rows([record(r[0], r[1], dict(zip(HEADER, r[2:], strict=True)))
-                                                     for r in rows], OBSERVATION), quarantine=t.notes)
-    finally:
-        t.drop(ctx.con)
+        return from_rows([record(r[0], r[1], dict(zip(HEADER, r[2:], strict=True))) for r in rows], OBSERVATION)
+
+    yield from csv_batches(ctx, srcs, "observations", NAME, HEADER, select)
 
 
 def record(src: int, row: int, f: dict[str, str | None]) -> dict:

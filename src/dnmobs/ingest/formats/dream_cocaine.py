@@ -17,9 +17,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dnmobs.ingest.csvread import read_tables
+from dnmobs.ingest.csvread import CsvTable
 from dnmobs.ingest.formats import ReadContext
-from dnmobs.ingest.formats._common import first_record, missing_columns, raw_sql
+from dnmobs.ingest.formats._common import csv_batches, first_record, raw_sql
 from dnmobs.ingest.records import Batch
 from dnmobs.ingest.sources import SourceFile
 
@@ -38,30 +38,26 @@ def sniff(head: str, name: str) -> bool:
 
 
 def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
-    t = read_tables(ctx.con, srcs)
-    try:
-        bad = missing_columns(srcs, t.columns, SIGNATURE, NAME)
-        if bad:
-            yield Batch("observations", quarantine=[*t.notes, *bad])
-            return
-        # the first column (unnamed in the file) is the pandas row index: a position, not data
-        raw_cols = [c for c in t.columns[1:] if c not in ("src", "_row")]
-        yield Batch("observations", rows=t.rows, quarantine=t.notes, sql=f"""
-            SELECT _r, src, 'row ' || _row AS location,
-                   nullif(regexp_extract(product_link, '[?&]offer=([0-9A-Za-z.]+)', 1), '') AS listing_key,
-                   product_title AS title,
-                   trim(btc_price) AS price_text,
-                   try_cast(trim(btc_price) AS DOUBLE) AS price_amount,
-                   CASE WHEN btc_price IS NOT NULL THEN 'BTC' END AS price_currency,
-                   nullif(trim(vendor_name), '') AS vendor,
-                   nullif(trim(ships_from), '') AS ships_from,
-                   nullif(trim(ships_to), '') AS ships_to,
-                   try_cast(trim(rating) AS DOUBLE) AS rating,
-                   CASE WHEN successful_transactions IS NOT NULL
-                        THEN 'vendor: ' || trim(successful_transactions) || ' successful transactions, rating '
-                             || coalesce(trim(rating), '-') END AS counters_text,
-                   {raw_sql(raw_cols)} AS raw
-            FROM "{t.name}"
-        """)
-    finally:
-        t.drop(ctx.con)
+    yield from csv_batches(ctx, srcs, "observations", NAME, SIGNATURE, _select)
+
+
+def _select(t: CsvTable) -> str:
+    # the first column (unnamed in the file) is the pandas row index: a position, not data
+    raw_cols = [c for c in t.columns[1:] if c not in ("src", "_row")]
+    return f"""
+        SELECT _r, src, 'row ' || _row AS location,
+               nullif(regexp_extract(product_link, '[?&]offer=([0-9A-Za-z.]+)', 1), '') AS listing_key,
+               product_title AS title,
+               trim(btc_price) AS price_text,
+               try_cast(trim(btc_price) AS DOUBLE) AS price_amount,
+               CASE WHEN btc_price IS NOT NULL THEN 'BTC' END AS price_currency,
+               nullif(trim(vendor_name), '') AS vendor,
+               nullif(trim(ships_from), '') AS ships_from,
+               nullif(trim(ships_to), '') AS ships_to,
+               try_cast(trim(rating) AS DOUBLE) AS rating,
+               CASE WHEN successful_transactions IS NOT NULL
+                    THEN 'vendor: ' || trim(successful_transactions) || ' successful transactions, rating '
+                         || coalesce(trim(rating), '-') END AS counters_text,
+               {raw_sql(raw_cols)} AS raw
+        FROM "{t.name}"
+    """

@@ -27,9 +27,16 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dnmobs.ingest.csvread import read_tables
+from dnmobs.ingest.csvread import CsvTable
 from dnmobs.ingest.formats import ReadContext
-from dnmobs.ingest.formats._common import first_record, ident, implied_rate_sql, lit, missing_columns, raw_sql
+from dnmobs.ingest.formats._common import (
+    csv_batches,
+    first_record,
+    ident,
+    implied_rate_sql,
+    lit,
+    raw_sql,
+)
 from dnmobs.ingest.records import Batch
 from dnmobs.ingest.sources import SourceFile
 
@@ -48,37 +55,33 @@ def sniff(head: str, name: str) -> bool:
 
 
 def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
-    t = read_tables(ctx.con, srcs)
-    try:
-        bad = missing_columns(srcs, t.columns, REQUIRED, NAME)
-        if bad:
-            yield Batch("observations", quarantine=[*t.notes, *bad])
-            return
-        # DuckDB names an unnamed header cell column0; it and 'Unnamed: 0' are row positions
-        raw_cols = [c for c in t.columns[1:] if c not in _INDEXES]
-        shown = [c for c in CURRENCIES if c in t.columns]
-        parts = ", ".join(f"CASE WHEN nullif(trim({ident(c)}), '') IS NOT NULL "
-                          f"THEN trim({ident(c)}) || ' ' || {lit(c)} END" for c in shown)
-        usd = "try_cast(trim(\"$\") AS DOUBLE)" if "$" in t.columns else "NULL::DOUBLE"
-        btc = 'try_cast(trim("BTC") AS DOUBLE)'
-        yield Batch("observations", rows=t.rows, quarantine=t.notes, sql=f"""
-            SELECT _r, src, 'row ' || _row AS location,
-                   try_cast(try_strptime(trim(time_stamp), '%d-%m-%Y %H:%M:%S') AS DATE) AS crawl_date,
-                   lower(trim("город")) || chr(31) || trim(sell_code) || chr(31)
-                       || lower(regexp_replace(trim(description), '\\s+', ' ', 'g')) AS listing_key,
-                   description AS title,
-                   desc_en AS description,
-                   nullif(concat_ws(' / ', {parts}), '') AS price_text,
-                   {btc} AS price_amount,
-                   CASE WHEN {btc} IS NOT NULL THEN 'BTC' END AS price_currency,
-                   {usd} AS price_usd_shown,
-                   {implied_rate_sql(usd, btc, 'trim("BTC")')} AS usd_rate,
-                   nullif(trim(sell_code), '') AS vendor,
-                   nullif(trim(region), '') AS ships_from,
-                   'готовых: ' || coalesce(trim("готовых"), '-') || ', предзаказ: '
-                       || coalesce(trim("предзаказ"), '-') AS counters_text,
-                   {raw_sql(raw_cols, drop_nulls=True)} AS raw
-            FROM "{t.name}"
-        """)
-    finally:
-        t.drop(ctx.con)
+    yield from csv_batches(ctx, srcs, "observations", NAME, REQUIRED, _select)
+
+
+def _select(t: CsvTable) -> str:
+    # DuckDB names an unnamed header cell column0; it and 'Unnamed: 0' are row positions
+    raw_cols = [c for c in t.columns[1:] if c not in _INDEXES]
+    shown = [c for c in CURRENCIES if c in t.columns]
+    parts = ", ".join(f"CASE WHEN nullif(trim({ident(c)}), '') IS NOT NULL "
+                      f"THEN trim({ident(c)}) || ' ' || {lit(c)} END" for c in shown)
+    usd = "try_cast(trim(\"$\") AS DOUBLE)" if "$" in t.columns else "NULL::DOUBLE"
+    btc = 'try_cast(trim("BTC") AS DOUBLE)'
+    return f"""
+        SELECT _r, src, 'row ' || _row AS location,
+               try_cast(try_strptime(trim(time_stamp), '%d-%m-%Y %H:%M:%S') AS DATE) AS crawl_date,
+               lower(trim("город")) || chr(31) || trim(sell_code) || chr(31)
+                   || lower(regexp_replace(trim(description), '\\s+', ' ', 'g')) AS listing_key,
+               description AS title,
+               desc_en AS description,
+               nullif(concat_ws(' / ', {parts}), '') AS price_text,
+               {btc} AS price_amount,
+               CASE WHEN {btc} IS NOT NULL THEN 'BTC' END AS price_currency,
+               {usd} AS price_usd_shown,
+               {implied_rate_sql(usd, btc, 'trim("BTC")')} AS usd_rate,
+               nullif(trim(sell_code), '') AS vendor,
+               nullif(trim(region), '') AS ships_from,
+               'готовых: ' || coalesce(trim("готовых"), '-') || ', предзаказ: '
+                   || coalesce(trim("предзаказ"), '-') AS counters_text,
+               {raw_sql(raw_cols, drop_nulls=True)} AS raw
+        FROM "{t.name}"
+    """

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from dnmobs.ingest.csvread import read_tables
+from dnmobs.ingest.csvread import CsvTable
 from dnmobs.ingest.formats import ReadContext
-from dnmobs.ingest.formats._common import first_record, ident, missing_columns, raw_sql
+from dnmobs.ingest.formats._common import csv_batches, first_record, ident, raw_sql
 from dnmobs.ingest.records import Batch
 from dnmobs.ingest.sources import SourceFile
 
@@ -30,30 +30,26 @@ def sniff(head: str, name: str) -> bool:
 
 
 def read(srcs: list[SourceFile], ctx: ReadContext) -> Iterator[Batch]:
-    t = read_tables(ctx.con, srcs)
-    try:
-        lower = {c.lower(): c for c in t.columns}
-        bad = missing_columns(srcs, list(lower), REQUIRED, NAME)
-        if bad:
-            yield Batch("vendors", quarantine=[*t.notes, *bad])
-            return
+    yield from csv_batches(ctx, srcs, "vendors", NAME, REQUIRED, _select, fold_case=True)
 
-        def col(name: str) -> str:
-            return ident(lower[name])
 
-        date_col = next((lower[c] for c in _DATE_COLUMNS if c in lower), None)
-        crawl_date = f"try_cast(trim({ident(date_col)}) AS DATE)" if date_col else "NULL::DATE"
-        raw_cols = [c for c in t.columns if c not in ("src", "_row")]
-        yield Batch("vendors", rows=t.rows, quarantine=t.notes, sql=f"""
-            SELECT _r, src, 'row ' || _row AS location,
-                   nullif(lower(trim({col('market')})), '') AS market,
-                   {crawl_date} AS crawl_date,
-                   nullif(trim({col('vendor')}), '') AS handle,
-                   {col('pgp_key')} AS pgp_key,
-                   {col('contact')} AS contact,
-                   {col('profile_text')} AS profile_text,
-                   {raw_sql(raw_cols, drop_nulls=True)} AS raw
-            FROM "{t.name}"
-        """)
-    finally:
-        t.drop(ctx.con)
+def _select(t: CsvTable) -> str:
+    lower = {c.lower(): c for c in t.columns}
+
+    def col(name: str) -> str:
+        return ident(lower[name])
+
+    date_col = next((lower[c] for c in _DATE_COLUMNS if c in lower), None)
+    crawl_date = f"try_cast(trim({ident(date_col)}) AS DATE)" if date_col else "NULL::DATE"
+    raw_cols = [c for c in t.columns if c not in ("src", "_row")]
+    return f"""
+        SELECT _r, src, 'row ' || _row AS location,
+               nullif(lower(trim({col('market')})), '') AS market,
+               {crawl_date} AS crawl_date,
+               nullif(trim({col('vendor')}), '') AS handle,
+               {col('pgp_key')} AS pgp_key,
+               {col('contact')} AS contact,
+               {col('profile_text')} AS profile_text,
+               {raw_sql(raw_cols, drop_nulls=True)} AS raw
+        FROM "{t.name}"
+    """
