@@ -9,6 +9,7 @@ import itertools
 import random
 import sys
 from collections import defaultdict
+from datetime import date, timedelta
 from pathlib import Path
 
 import duckdb
@@ -226,32 +227,70 @@ def write_vendors_csv(path: Path, rows: list[list[str]]) -> None:
 # --- many synthetic vendors, for the scale benchmark ---------------------------------------------------
 
 def real_seeds(vendors_dir: Path, panel_dir: Path, con: duckdb.DuckDBPyConnection) -> list[dict]:
-    """Handles of the real Agora vendors with a few of their listing titles (read straight from the CSVs)."""
+    """Handles of the real Agora vendors with some of their listings (title, category, price) and main shipping
+    origin, read straight from the CSVs."""
     vfiles = sorted(str(p) for p in vendors_dir.glob("*.csv.gz"))
     pfiles = sorted(str(p) for p in panel_dir.glob("*.csv.gz"))[::20]
     rows = con.execute(f"""
         WITH v AS (SELECT DISTINCT name AS handle FROM read_csv({vfiles!r}, all_varchar=true)
                    WHERE name IS NOT NULL),
-             t AS (SELECT lower(vendor) AS lv, list(DISTINCT name)[1:10] AS titles, mode("from") AS ships
-                   FROM read_csv({pfiles!r}, all_varchar=true) GROUP BY 1)
-        SELECT v.handle, t.titles, t.ships FROM v LEFT JOIN t ON t.lv = lower(v.handle) ORDER BY v.handle
+             p AS (SELECT lower(vendor) AS lv, name, any_value(cat) AS cat, median(try_cast(price AS DOUBLE)) AS price,
+                          any_value("from") AS ships
+                   FROM read_csv({pfiles!r}, all_varchar=true) WHERE name IS NOT NULL GROUP BY 1, 2),
+             t AS (SELECT lv, list({{'title': name, 'category': cat, 'price': price}} ORDER BY hash(name))[1:10]
+                              AS listings, mode(ships) AS ships
+                   FROM p GROUP BY 1)
+        SELECT v.handle, t.listings, t.ships FROM v LEFT JOIN t ON t.lv = lower(v.handle) ORDER BY v.handle
     """).fetchall()
-    return [{"handle": h, "titles": ts or [], "ships": s} for h, ts, s in rows]
+    return [{"handle": h, "titles": [x["title"] for x in ls or []], "listings": ls or [], "ships": s}
+            for h, ls, s in rows]
+
+
+# Writing habits: how one seller, whatever it sells, writes its titles (case, units, decoration)
+_CASES = ("as is", "as is", "upper", "lower", "title")
+_UNITS = (None, " g", "gr", " gram", "G")  # '3.5g' written '3.5 g', '3.5gr', ...
+_DECOR = ("", "", "\u2605 {} \u2605", "{} !!!", "**{}**", "{} | FREE SHIPPING", "[STEALTH] {}", "\U0001F525 {}",
+          "{} - TOP QUALITY", "~{}~")
+
+
+def habit(rng: random.Random) -> tuple[str, str | None, str]:
+    return rng.choice(_CASES), rng.choice(_UNITS), rng.choice(_DECOR)
+
+
+def written(title: str, how: tuple[str, str | None, str]) -> str:
+    """A title as a seller with these habits writes it."""
+    case, unit, decor = how
+    if unit:
+        out, i = [], 0
+        while i < len(title):  # a digit followed by 'g' and no letter: the gram unit (plain loop, linear)
+            c = title[i]
+            if c in "gG" and i and title[i - 1].isdigit() and not title[i + 1:i + 2].isalpha():
+                out.append(unit)
+            else:
+                out.append(c)
+            i += 1
+        title = "".join(out)
+    title = {"upper": title.upper(), "lower": title.lower(), "title": title.title()}.get(case, title)
+    return decor.format(title) if decor else title
 
 
 def scale_records(seeds: list[dict], n_records: int, seed: int, markets: int = 5
-                  ) -> tuple[dict[str, list[list[str]]], dict[tuple[str, str], int]]:
+                  ) -> tuple[dict[str, list[list[str]]], dict[tuple[str, str], int], list[list[str]]]:
     """About n_records vendor records over several markets, built from the real vendors: each identity
-    takes a real vendor's titles and a name made of real handle words; a third of them sell on two or three
-    markets, under the same handle or a rename, mostly with the same key (in varying presentations),
-    sometimes re-keyed; 70% show a key, 40% a contact handle. Returns rows per market and the truth:
-    (market, handle) -> identity number."""
+    takes a real vendor's listings and a name made of real handle words, and writes its titles with habits of
+    its own (case, units, decoration: identities sharing a real vendor's listings differ); a third of them
+    sell on two or three markets, one after the other, under the same handle or a rename, mostly with the
+    same key (in varying presentations), sometimes re-keyed; 70% show a key, 40% a contact handle. Each record
+    lists up to LISTINGS_PER_RECORD of its identity's listings. Returns vendor rows per market, the truth
+    ((market, handle) -> identity number) and listing rows (market, vendor, title, category, price, date)."""
     rng = random.Random(seed)
     pool = word_pool([s["handle"] for s in seeds])
     names = [f"m{i + 1}" for i in range(markets)]
     out: dict[str, list[list[str]]] = {m: [] for m in names}
     truth: dict[tuple[str, str], int] = {}
+    listings: list[list[str]] = []
     taken: dict[str, set[str]] = {m: set() for m in names}
+    start = date(2014, 1, 1)
     ident = 0
     n = 0
     while n < n_records:
@@ -261,6 +300,11 @@ def scale_records(seeds: list[dict], n_records: int, seed: int, markets: int = 5
         contact = (f"wickr: {handle.lower()}{rng.randint(1, 99)}" if rng.random() < 0.5
                    else f"telegram @{handle.lower()}_{rng.randint(10, 99)}") if rng.random() < 0.4 else ""
         k = 1 if rng.random() < 0.67 else rng.choice((2, 2, 3))
+        how = habit(rng)
+        # listings of this vendor's base and of two others: identities sharing a base stay distinct
+        own = base["listings"] + [x for o in rng.sample(seeds, 2) for x in o["listings"][:4]]
+        titles = [written(x["title"], how) for x in own]
+        day = start + timedelta(days=rng.randint(0, 400))
         for j, market in enumerate(rng.sample(names, k)):
             h = handle if j == 0 or rng.random() < 0.6 else renamed(rng, handle, pool)
             if h.lower() in taken[market]:
@@ -268,11 +312,34 @@ def scale_records(seeds: list[dict], n_records: int, seed: int, markets: int = 5
             taken[market].add(h.lower())
             key_seed = f"{seed}:{ident}" if not (j and rng.random() < 0.1) else f"{seed}:{ident}:rekey{j}"
             block = pgpkeys.armored_key(key_seed, h, rng.choice(pgpkeys.STYLES)) if keyed else ""
-            # titles of this vendor's base and of two others: identities sharing a base stay distinct
-            titles = base["titles"] + [t for o in rng.sample(seeds, 2) for t in o["titles"][:4]]
             text = profile(rng, h, titles, base["ships"])
             out[market].append([market, h, block, contact if rng.random() < 0.8 else "", text])
             truth[(market, h.lower())] = ident
+            seen = (day + timedelta(days=90 * j + rng.randint(0, 20))).isoformat()
+            for i in rng.sample(range(len(own)), min(len(own), LISTINGS_PER_RECORD)):
+                price = own[i]["price"]
+                listings.append([market, h, titles[i], own[i]["category"] or "", "" if price is None else str(price),
+                                 seen])
             n += 1
         ident += 1
-    return out, truth
+    return out, truth, listings
+
+
+LISTINGS_PER_RECORD = 5
+LISTING_HEADER = ["market", "vendor", "title", "category", "price", "date"]
+LISTING_MAPPING = """title = "title"
+vendor = "vendor"
+market = "market"
+category = "category"
+price = "price"
+date = "date"
+[fixed]
+currency = "BTC"
+"""
+
+
+def write_listings_csv(path: Path, rows: list[list[str]]) -> None:
+    with path.open("w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f)
+        w.writerow(LISTING_HEADER)
+        w.writerows(rows)

@@ -19,6 +19,8 @@ product mix) into a temporary folder, or reused with --store.
 from __future__ import annotations
 
 import argparse
+import hashlib
+import math
 import shutil
 import sys
 import tempfile
@@ -29,11 +31,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _linkdata as ld
 from dnmobs.ingest import Options as IngestOptions
 from dnmobs.ingest import ingest
+from dnmobs.link import features
 from dnmobs.link.model import Options, link_threshold
-from dnmobs.link.run import clusters_at, prepare
+from dnmobs.link.run import _gamma_levels, clusters_at, prepare, rescore
 from dnmobs.store import connect
 
-THRESHOLDS = (0.5, 0.8, 0.9, 0.95, 0.99, 0.999)
+THRESHOLDS = (0.3, 0.5, 0.8, 0.9, 0.95, 0.99, 0.999, 0.9999)
+FOLDS = 5
 
 
 def build_store(path: Path, listings: bool) -> None:
@@ -79,33 +83,137 @@ def no_pgp_mode(con, labels: dict[str, str]) -> None:
     truth = ld.truth_pairs(labels)
     print(f"\n== --no-pgp mode, scored against the key truth ({len(truth)} key pairs)")
     t0 = time.perf_counter()
-    prep = prepare(con, Options(use_pgp=False, keep_floor=min(THRESHOLDS)))
-    secs = time.perf_counter() - t0
-    print(f"m from the priors ({secs:.1f} s):")
-    for t in THRESHOLDS:
-        print(f"  threshold {t:<6} " + ld.fmt(ld.pair_metrics(ld.cluster_pairs(clusters_at(prep, t)), truth, labels)))
-    # 2-fold by key component: train m on one half's pairs, score pairs whose first vendor is in the other
-    comps = sorted(set(labels.values()))
-    fold_of = {c: i % 2 for i, c in enumerate(comps)}
-    per_t = {t: {"right": 0, "wrong": 0, "truth": 0, "unknown": 0} for t in THRESHOLDS}
-    for f in (0, 1):
-        train = sorted(p for p in truth if fold_of[labels[p[0]]] != f)
-        prep = prepare(con, Options(use_pgp=False, keep_floor=min(THRESHOLDS), label_pairs=train))
-
-        def in_fold(a: str, b: str, f=f) -> bool:
-            return a in labels and fold_of[labels[a]] == f
-
+    features.build(con, use_pgp=False)
+    print(f"features built in {time.perf_counter() - t0:.1f} s")
+    try:
+        t0 = time.perf_counter()
+        prep = rescore(con, Options(use_pgp=False, keep_floor=min(THRESHOLDS)))
+        print(f"m from the priors, as `dnmobs link --no-pgp` runs ({time.perf_counter() - t0:.1f} s):")
         for t in THRESHOLDS:
-            m = ld.pair_metrics(ld.cluster_pairs(clusters_at(prep, t)), truth, labels, keep=in_fold)
-            for k in per_t[t]:
-                per_t[t][k] += m[k]
-    print(f"m trained on the other fold's key pairs (2-fold, {prep.scores.training.split(',')[0]} per fold):")
+            mark = "  <- default" if t == link_threshold(Options(use_pgp=False)) else ""
+            print(f"  threshold {t:<6} " + ld.fmt(ld.pair_metrics(ld.cluster_pairs(clusters_at(prep, t)), truth,
+                                                                 labels)) + mark)
+        cross_validated(con, labels, truth)
+        ceiling(con, labels, truth)
+    finally:
+        con.execute("DROP TABLE IF EXISTS _link_input")
+
+
+def cross_validated(con, labels: dict[str, str], truth: set) -> None:
+    """m trained on the key pairs of some folds, threshold chosen on other folds, scored on a fold never seen.
+
+    Folds are made of whole key components (the multi-vendor ones dealt in turn, single-key vendors by a hash,
+    so wrong pairs spread over the folds too); a pair belongs to the fold of its first vendor. For each test
+    fold f: for every other fold g, a model trained on the folds other than f and g scores g, and the threshold
+    with the best F1 summed over those g is chosen; then a model trained on all folds but f scores f at it."""
+    comps = sorted({lab for lab in labels.values()})
+    sizes = {c: 0 for c in comps}
+    for lab in labels.values():
+        sizes[lab] += 1
+    multi = [c for c in comps if sizes[c] > 1]
+    fold = {c: int(hashlib.sha1(c.encode()).hexdigest(), 16) % FOLDS for c in comps}
+    fold.update({c: i % FOLDS for i, c in enumerate(multi)})
+    models: dict[frozenset, dict[float, dict]] = {}
+
+    def results(excluded: frozenset) -> dict[float, set]:
+        """Pairs put together at each threshold by a model trained on the folds not excluded."""
+        if excluded not in models:
+            train = sorted(p for p in truth if fold[labels[p[0]]] not in excluded)
+            prep = rescore(con, Options(use_pgp=False, keep_floor=min(THRESHOLDS), label_pairs=train))
+            models[excluded] = {t: ld.cluster_pairs(clusters_at(prep, t)) for t in THRESHOLDS}
+            models[excluded]["n_train"] = len(train)
+        return models[excluded]
+
+    def metrics(pred: set, g: int) -> dict:
+        return ld.pair_metrics(pred, truth, labels, keep=lambda a, b: a in labels and fold[labels[a]] == g)
+
+    t0 = time.perf_counter()
+    test = {t: {"right": 0, "wrong": 0, "truth": 0} for t in THRESHOLDS}
+    chosen = {"right": 0, "wrong": 0, "truth": 0}
+    picks = []
+    for f in range(FOLDS):
+        val = {t: {"right": 0, "wrong": 0, "truth": 0} for t in THRESHOLDS}
+        for g in range(FOLDS):
+            if g != f:
+                res = results(frozenset((f, g)))
+                for t in THRESHOLDS:
+                    m = metrics(res[t], g)
+                    for k in val[t]:
+                        val[t][k] += m[k]
+        best = max(THRESHOLDS, key=lambda t: (f1(val[t]), t))
+        picks.append(best)
+        res = results(frozenset((f,)))
+        for t in THRESHOLDS:
+            m = metrics(res[t], f)
+            for k in test[t]:
+                test[t][k] += m[k]
+        m = metrics(res[best], f)
+        for k in chosen:
+            chosen[k] += m[k]
+    n_train = sorted({models[frozenset((f,))]["n_train"] for f in range(FOLDS)})
+    print(f"m trained on key pairs, {FOLDS}-fold cross-validation by key component ({'-'.join(map(str, n_train))} "
+          f"labelled pairs per training set; {len(models)} trainings in {time.perf_counter() - t0:.1f} s), "
+          "each pair scored by a model that never saw it:")
     for t in THRESHOLDS:
-        s = per_t[t]
-        p = s["right"] / (s["right"] + s["wrong"]) if s["right"] + s["wrong"] else float("nan")
-        r = s["right"] / s["truth"] if s["truth"] else float("nan")
-        print(f"  threshold {t:<6} right {s['right']:>4} wrong {s['wrong']:>4} | precision {p:.3f} | "
-              f"recall {r:.3f} of {s['truth']}")
+        print(f"  threshold {t:<6} {fmt_counts(test[t])}")
+    print(f"  threshold chosen per test fold on the other folds (best F1): {picks}")
+    print(f"  => at the thresholds chosen by validation: {fmt_counts(chosen)}   <- the figure to quote")
+
+
+def f1(c: dict) -> float:
+    p = c["right"] / (c["right"] + c["wrong"]) if c["right"] + c["wrong"] else 0.0
+    r = c["right"] / c["truth"] if c["truth"] else 0.0
+    return 2 * p * r / (p + r) if p + r else 0.0
+
+
+def fmt_counts(c: dict) -> str:
+    p = c["right"] / (c["right"] + c["wrong"]) if c["right"] + c["wrong"] else float("nan")
+    r = c["right"] / c["truth"] if c["truth"] else float("nan")
+    return f"right {c['right']:>4} wrong {c['wrong']:>4} | precision {p:.3f} | recall {r:.3f} of {c['truth']} | F1 {f1(c):.3f}"
+
+
+NON_KEY_EVIDENCE = ("same_contact", "same_handle", "similar_handle", "similar_profile", "similar_titles",
+                    "similar_writing")
+
+
+def ceiling(con, labels: dict[str, str], truth: set) -> None:
+    """What the key truth lets any no-key linker reach on this data: which key pairs have evidence at all,
+    and how many pairs of vendors with different keys look at least as alike as the key pairs do."""
+    prep = rescore(con, Options(use_pgp=False, keep_floor=0.0, label_pairs=sorted(truth)))
+    t = prep.scores.pairs
+    levels = _gamma_levels(prep.scores.model)
+    handle = {v[0]: v[2] for v in prep.vendors}
+    scored = {}
+    for r in t.select([c for c in t.column_names if c.startswith("gamma_")] +
+                      ["unique_id_l", "unique_id_r", "match_weight"]).to_pylist():
+        kinds = [levels[c][r[f"gamma_{c}"]][1].kind for c in levels if r[f"gamma_{c}"] in levels[c]]
+        scored[tuple(sorted((r["unique_id_l"], r["unique_id_r"])))] = (r["match_weight"], kinds)
+    with_evidence = [p for p in truth if p in scored and set(scored[p][1]) & set(NON_KEY_EVIDENCE)]
+    print(f"ceiling: of the {len(truth)} key pairs, {sum(p in scored for p in truth)} are candidates at all and "
+          f"{len(with_evidence)} show any evidence besides the keys (alike handles, copied or alike titles, "
+          "contacts, profiles); the others are accounts with unrelated names and unrelated listings")
+    judged = sorted(((w, p in truth) for p, (w, _) in scored.items()
+                     if p[0] in labels and p[1] in labels), key=lambda x: -x[0])
+    print("  pairs ranked by a model trained on all key pairs (in-sample, so optimistic): to reach a recall of")
+    for want in (0.5, 0.6, 0.75):
+        need, right, wrong = math.ceil(want * len(truth)), 0, 0
+        for _, ok in judged:
+            right += ok
+            wrong += not ok
+            if right >= need:
+                break
+        if right >= need:
+            print(f"    {want:.2f} ({need} key pairs) a linker must also take {wrong} pairs of different keys: "
+                  f"precision at most {need / (need + wrong):.2f}")
+        else:
+            print(f"    {want:.2f} ({need} key pairs): not reachable, only {right} key pairs are candidates")
+    print("  the different-key pairs that look most alike (by the key truth wrong; several look like one seller "
+          "with two keys or an impersonator):")
+    wrong = sorted(((w, p, k) for p, (w, k) in scored.items() if p[0] in labels and p[1] in labels
+                    and labels[p[0]] != labels[p[1]]), key=lambda x: -x[0])[:12]
+    for w, (a, b), kinds in wrong:
+        ev = ", ".join(sorted({k for k in kinds if k}))
+        print(f"    weight {w:5.1f}  {handle[a]} / {handle[b]}: {ev}")
 
 
 def cross_market(store: Path, tmp: Path, seed: int, threshold: float | None) -> None:

@@ -3,9 +3,12 @@
 The records (vendors-csv, five markets) take real handles and handle words, and real listing titles for
 their profile texts; a third of the identities sell on two or three markets, renamed or not, mostly
 keeping their key (shown in varying presentations: armored, CRLF, escaped, stripped), some re-keyed.
+Each record also lists up to five listings (a listings CSV read with the `mapped` format): real titles,
+categories and prices, written with its identity's habits (case, units, decoration), so the title-style
+evidence (style.py) runs at scale too.
 Each step runs alone in a fresh child process (wall time, peak memory):
-  floor:  DuckDB's read_csv of the same files into a table (the least any linkage must spend);
-  ingest: `dnmobs ingest` of the files (format vendors-csv), not part of the linkage;
+  floor:  DuckDB's read_csv of the same files into tables (the least any linkage must spend);
+  ingest: `dnmobs ingest` of the files (vendors-csv, and mapped for the listings), not part of the linkage;
   link:   `dnmobs link` on that store: parse the keys, build the features, train and score (Splink),
           cluster, write identities.
 Prints records/s and peak memory of the linkage (target: under 2 minutes and 4 GB on 2 cores), the ratio to
@@ -43,16 +46,20 @@ def main() -> None:
         tmp = Path(tmpdir)
         t0 = time.perf_counter()
         seeds = ld.real_seeds(ld.VENDORS, ld.PANEL, duckdb.connect())
-        per_market, truth = ld.scale_records(seeds, args.records, args.seed)
+        per_market, truth, listings = ld.scale_records(seeds, args.records, args.seed)
         files = []
         for market, rows in per_market.items():
             path = tmp / f"{market}_vendors.csv"
             ld.write_vendors_csv(path, rows)
             files.append(str(path))
+        listing_file = tmp / "listings.csv"
+        ld.write_listings_csv(listing_file, listings)
+        mapping = tmp / "listings.toml"
+        mapping.write_text(ld.LISTING_MAPPING, encoding="utf-8")
         n = sum(len(r) for r in per_market.values())
-        size = sum(Path(f).stat().st_size for f in files) / 1e6
-        print(f"records              {n:,} in {len(files)} vendors-csv files ({size:,.0f} MB), "
-              f"{len(set(truth.values())):,} identities, built from {len(seeds):,} real vendors "
+        size = sum(Path(f).stat().st_size for f in [*files, listing_file]) / 1e6
+        print(f"records              {n:,} in {len(files)} vendors-csv files and {len(listings):,} listings "
+              f"({size:,.0f} MB), {len(set(truth.values())):,} identities, built from {len(seeds):,} real vendors "
               f"in {time.perf_counter() - t0:.1f} s")
         db = str(tmp / "scale.duckdb")
         floor = measure(f"""
@@ -60,6 +67,7 @@ def main() -> None:
             con = duckdb.connect()
             con.execute("SET threads = {args.threads}")
             con.execute("CREATE TABLE t AS SELECT * FROM read_csv({files!r}, all_varchar=true)")
+            con.execute("CREATE TABLE l AS SELECT * FROM read_csv({str(listing_file)!r}, all_varchar=true)")
             result = con.execute("SELECT count(*) FROM t").fetchall()[0][0]
         """)
         ing = measure(f"""
@@ -68,8 +76,10 @@ def main() -> None:
             con = connect({db!r})
             con.execute("SET threads = {args.threads}")
             rep = ingest(con, {files!r}, Options(format="vendors-csv", extract=False))
+            lrep = ingest(con, [{str(listing_file)!r}], Options(format="mapped", mapping={str(mapping)!r},
+                                                                 extract=False))
             con.close()
-            result = rep.totals
+            result = dict(rep.totals, listings=lrep.totals["stored"])
         """)
         runs = [("link", False)] + ([("link --no-pgp", True)] if args.no_pgp else [])
         results = {}
@@ -89,8 +99,8 @@ def main() -> None:
             """)
         print(f"duckdb read_csv      {floor['seconds']:8.2f} s   {floor['result']:,} rows   "
               f"peak {floor['peak_mb']:,.0f} MB")
-        print(f"dnmobs ingest        {ing['seconds']:8.2f} s   stored {ing['result']['stored']:,}   "
-              f"peak {ing['peak_mb']:,.0f} MB")
+        print(f"dnmobs ingest        {ing['seconds']:8.2f} s   stored {ing['result']['stored']:,} vendor records, "
+              f"{ing['result']['listings']:,} listings   peak {ing['peak_mb']:,.0f} MB")
         con = duckdb.connect(db, read_only=True)
         for label, _ in runs:
             r = results[label]

@@ -53,7 +53,7 @@ def test_split_words_and_odd_input():
 def test_comparisons_have_an_else_level_and_known_kinds():
     kinds = {"same_primary_fingerprint", "shared_subkey", "same_key_email", "different_keys", "same_contact",
              "same_handle", "similar_handle", "similar_profile", "similar_titles", "same_ships_from",
-             "similar_product_mix", None}
+             "similar_product_mix", "handover", "similar_writing", "similar_price_level", None}
     for comp in ev.ALL:
         assert comp.levels[-1].sql == ev.ELSE
         assert {lv.kind for lv in comp.levels} <= kinds

@@ -88,23 +88,45 @@ CONTACT = Comparison(
     detail_columns=("contacts",),
 )
 
+# Timing: which of the two accounts was seen first, and when each was first and last seen.
+_E_LAST = "(CASE WHEN first_seen_l <= first_seen_r THEN last_seen_l ELSE last_seen_r END)"
+_L_FIRST = "greatest(first_seen_l, first_seen_r)"
+_L_LAST = "(CASE WHEN first_seen_l <= first_seen_r THEN last_seen_r ELSE last_seen_l END)"
+HANDOVER_BEFORE_DAYS = 30  # the later account may start this long before the earlier one was last seen
+HANDOVER_AFTER_DAYS = 90  # or this long after
+HANDOVER = (f"coalesce({_L_FIRST} BETWEEN {_E_LAST} - INTERVAL {HANDOVER_BEFORE_DAYS} DAY "
+            f"AND {_E_LAST} + INTERVAL {HANDOVER_AFTER_DAYS} DAY AND {_L_LAST} >= {_E_LAST}, false)")
+SIDE_BY_SIDE = f"coalesce({_L_FIRST} < {_E_LAST} - INTERVAL {HANDOVER_BEFORE_DAYS} DAY, false)"
+APART = f"coalesce({_L_FIRST} > {_E_LAST} + INTERVAL {HANDOVER_AFTER_DAYS} DAY, false)"
+SIMILAR_NAME = ("(h_skel_l = h_skel_r OR h_words_l = h_words_r OR h_stem_l = h_stem_r "
+                "OR jaro_winkler_similarity(h_skel_l, h_skel_r) >= 0.92)")
+# Names and timing in one comparison, because they interact: a seller who opens a new account under a
+# similar name does so as the old one stops (a handover), while a look-alike name active side by side with
+# the original is mostly someone else (an impersonator, or a common name: 'pharmacy', 'xanax_king').
+# On the Agora vendors, of the key-judged pairs with similar handles 9 of 10 sharing a key hand over,
+# 24 of 29 with different keys run side by side. Two independent comparisons could not say that.
 HANDLE = Comparison(
-    "handle", ("h_norm", "h_skel", "h_stem", "h_words"), "h_norm_l IS NULL OR h_norm_r IS NULL",
+    "handle", ("h_norm", "h_skel", "h_stem", "h_words", "first_seen", "last_seen"),
+    "h_norm_l IS NULL OR h_norm_r IS NULL",
     (
-        Level("h_norm_l = h_norm_r", "same handle (case and separators aside)", "same_handle", 0.40, 2e-5),
-        Level("h_skel_l = h_skel_r OR h_words_l = h_words_r", "same handle (look-alike characters, word order)",
-              "similar_handle", 0.06, 5e-6),
-        Level("h_stem_l = h_stem_r", "same name with words added (the_, _shop, 420, NL, v2 ...)",
-              "similar_handle", 0.10, 2e-5),
-        Level("jaro_winkler_similarity(h_skel_l, h_skel_r) >= 0.92", "nearly the same handle",
-              "similar_handle", 0.06, 2e-4),
-        Level("length(h_stem_l) >= 4 AND length(h_stem_r) >= 4 AND "
-              "(contains(h_skel_l, h_stem_r) OR contains(h_skel_r, h_stem_l))", "one handle contains the other",
-              "similar_handle", 0.06, 1e-3),
-        Level("jaro_winkler_similarity(h_skel_l, h_skel_r) >= 0.8", "similar handle", "similar_handle", 0.06, 8e-3),
-        _else("different handles", 0.26, 0.99),
+        Level(f"h_norm_l = h_norm_r AND NOT {SIDE_BY_SIDE}", "same handle (case and separators aside), not side by side",
+              "same_handle", 0.25, 2e-6),
+        Level(f"{SIMILAR_NAME} AND NOT {SIDE_BY_SIDE}",
+              "similar handle (look-alike characters, word order, words added: the_, _shop, 420, NL, v2), "
+              "not side by side", "similar_handle", 0.15, 1e-5),
+        Level(f"h_norm_l = h_norm_r OR {SIMILAR_NAME}", "same or similar handle, active side by side",
+              "similar_handle", 0.04, 3e-5),
+        Level("(length(h_stem_l) >= 4 AND length(h_stem_r) >= 4 AND "
+              "(contains(h_skel_l, h_stem_r) OR contains(h_skel_r, h_stem_l))) "
+              "OR jaro_winkler_similarity(h_skel_l, h_skel_r) >= 0.8", "one handle contains the other, or alike",
+              "similar_handle", 0.06, 1.2e-3),
+        Level(HANDOVER, "other handle; one took over as the other stopped", "handover", 0.25, 0.2),
+        Level(SIDE_BY_SIDE, "other handle, active side by side", None, 0.15, 0.45),
+        Level(APART, "other handle, active months apart", None, 0.05, 0.25),
+        _else("other handle, no dates to compare", 0.05, 0.1),
     ),
-    "handle similarity: case, separators, leetspeak, affixes like the_, _shop, NL, 420, v2",
+    "handle similarity (case, separators, leetspeak, affixes like the_, _shop, NL, 420, v2) and timing "
+    "(a handover, side by side, months apart)",
     detail_columns=("handle",),
 )
 
@@ -123,22 +145,46 @@ PROFILE = Comparison(
 
 RARE = "len(list_intersect(rare_titles_l, rare_titles_r))"
 SMALLER = "least(n_titles_l, n_titles_r)"
+# the rank of each vendor among the other's nearest writers (style.py; 1 = nearest, 99 = not among them)
+RANK_LR = "coalesce(list_position(style_nn_l, unique_id_r), 99)"
+RANK_RL = "coalesce(list_position(style_nn_r, unique_id_l), 99)"
+COSINE = ("coalesce(style_cos_l[list_position(style_nn_l, unique_id_r)], "
+          "style_cos_r[list_position(style_nn_r, unique_id_l)], 0)")
+MUTUAL = f"{RANK_LR} = 1 AND {RANK_RL} = 1"
 TITLES = Comparison(
-    "titles", ("n_titles", "rare_titles", "title_sig"), "n_titles_l IS NULL OR n_titles_r IS NULL",
+    "titles", ("n_titles", "rare_titles", "style_nn", "style_cos"), "n_titles_l IS NULL OR n_titles_r IS NULL",
     (
         Level(f"{RARE} >= 3 AND {RARE} >= 0.2 * {SMALLER}", "many of its listings copied word for word",
-              "similar_titles", 0.35, 5e-6),
+              "similar_titles", 0.15, 5e-6),
+        Level(f"{MUTUAL} AND {COSINE} >= 0.3", "each other's closest writer of titles, much alike",
+              "similar_writing", 0.2, 1e-5),
         Level(f"{RARE} >= 1 AND {RARE} >= 0.1 * {SMALLER}", "listings copied word for word", "similar_titles",
-              0.25, 2e-5),
-        Level(f"{RARE} >= 1", "a rare listing title copied word for word", "similar_titles", 0.1, 1.5e-4),
-        Level(f"{SIG_SIM.format(c='title_sig')} >= 0.5", "listing title words largely shared", "similar_titles",
-              0.05, 2e-4),
-        Level(f"{SIG_SIM.format(c='title_sig')} >= 0.3", "listing title words often shared", "similar_titles",
-              0.05, 2e-3),
-        _else("different listing titles", 0.2, 0.998),
+              0.1, 2e-5),
+        Level(f"{MUTUAL} AND {COSINE} >= 0.15", "each other's closest writer of titles", "similar_writing",
+              0.15, 3e-5),
+        Level(MUTUAL, "each other's closest writer of titles, little alike", "similar_writing", 0.05, 6e-5),
+        Level(f"{RANK_LR} <= 3 AND {RANK_RL} <= 3", "among each other's three closest writers of titles",
+              "similar_writing", 0.05, 1e-4),
+        Level(f"{RARE} >= 1", "a rare listing title copied word for word", "similar_titles", 0.05, 1.5e-4),
+        Level(f"{RANK_LR} < 99 OR {RANK_RL} < 99", "among the other's closest writers of titles", "similar_writing",
+              0.05, 1e-3),
+        _else("writes titles otherwise", 0.2, 0.998),
     ),
     "listing titles: rare titles (2-3 vendors use them) copied word for word, as a count and as a share of the "
-    "smaller vendor's titles; and the MinHash Jaccard of rarer title words",
+    "smaller vendor's titles; and how alike the vendors write titles (character 4-grams of the titles and "
+    "their shapes, TF-IDF cosine), as ranks among each other's nearest writers",
+)
+
+PRICE = Comparison(
+    "price_level", ("price_level",), "price_level_l IS NULL OR price_level_r IS NULL",
+    (
+        Level("abs(price_level_l - price_level_r) < 0.25", "the same price level", "similar_price_level", 0.3, 0.14),
+        Level("abs(price_level_l - price_level_r) < 0.5", "a similar price level", "similar_price_level", 0.25, 0.13),
+        Level("abs(price_level_l - price_level_r) < 1", "a near price level", None, 0.25, 0.23),
+        _else("a different price level", 0.2, 0.5),
+    ),
+    "price level: median log ratio of the vendor's prices to the median of their category, market, "
+    "currency and day",
 )
 
 SHIPS = Comparison(
@@ -164,7 +210,7 @@ MIX = Comparison(
     detail_columns=("mix",),
 )
 
-ALL = (PGP, CONTACT, HANDLE, PROFILE, TITLES, SHIPS, MIX)
+ALL = (PGP, CONTACT, HANDLE, PROFILE, TITLES, SHIPS, MIX, PRICE)
 
 
 def comparisons(use_pgp: bool) -> tuple[Comparison, ...]:

@@ -7,20 +7,24 @@ so the model treats it as missing rather than as disagreement):
   h_norm, h_skel, h_stem, h_words         forms of the handle (names.py)
   contacts                                'kind:value' of every contact handle (contacts table + extracted)
   fprs, subkeys, key_emails               primary and subkey fingerprints, user-id emails (PGP mode only)
-  title_sig, title_bands                  MinHash of the listing-title words (rarer ones), its LSH band keys
   n_titles, rare_titles                   distinct (normalised) listing titles; hashes of those that 2-3
                                           vendors use (copies)
+  style_nn, style_cos, style_pairs        the vendor's nearest writers of listing titles (style.py), best
+                                          first, their cosines, and a key per neighbour pair (blocking)
   profile_sig, profile_bands              MinHash of the profile text's word 3-shingles (keys cut out;
-                                          duplicates need no removal: a minimum ignores them)
+                                          duplicates need no removal: a minimum ignores them), LSH band keys
   ships                                   where the listings ship from (normalised, most common first)
   mix                                     product mix: categories (two levels) and extracted substances
-  first_seen, last_seen
+  price_level                             median log ratio of the vendor's prices to the median price of the
+                                          same category, market, currency and day (a cheap or dear seller)
+  first_seen, last_seen                   first and last sighting: vendor snapshots and listings together
   key_label                               the vendor's shared-key component (PGP mode only): training labels
 
-MinHash signatures follow datasketch's scheme (its permutations, computed for all vendors at once). For comparing, each is kept as a b-bit MinHash (Li and Konig,
-2010): the low 6 bits of each of the 64 values, one base64 character each, so the share of equal
-positions is a Hamming distance in SQL (list intersections cost the square of the list length per pair);
-the chance agreement of 1/64 is taken out in evidence.SIG_SIM. LSH band keys use the full values.
+MinHash signatures follow datasketch's scheme (its permutations, computed for all vendors at once). For
+comparing, each is kept as a b-bit MinHash (Li and Konig, 2010): the low 6 bits of each of the 64 values,
+one base64 character each, so the share of equal positions is a Hamming distance in SQL (list
+intersections cost the square of the list length per pair); the chance agreement of 1/64 is taken out in
+evidence.SIG_SIM. LSH band keys use the full values.
 """
 
 from __future__ import annotations
@@ -32,19 +36,17 @@ import numpy as np
 import pyarrow as pa
 from datasketch import MinHash
 
+from dnmobs.link import style
 from dnmobs.link.names import handle_forms
 from dnmobs.link.parallel import map_chunks
 from dnmobs.messengers.contacts import find as find_contacts
 from dnmobs.messengers.contacts import phone_key
 
 NUM_PERM = 64
-TITLE_BANDS = (21, 3)  # bands x rows: pairs with title Jaccard 0.4 become candidates 3 times in 4
-PROFILE_BANDS = (16, 4)  # stricter: a copied profile shares most shingles
-COMMON_TOKEN_SHARE = 0.05  # title words used by more than this share of vendors carry no identity ('1g', 'mdma')
-MIN_TITLE_WORDS = 3
-RARE_TITLE_MAX_VENDORS = 3
-MAX_VENDORS_PER_KEY = 10  # a key shown by more vendors is not any one vendor's  # an exact title shared by at most this many vendors is a copied one
-_TOKEN = r"[a-z]+|[0-9]+(?:[.,][0-9]+)?"
+PROFILE_BANDS = (16, 4)  # bands x rows: a copied profile shares most shingles
+RARE_TITLE_MAX_VENDORS = 3  # an exact title shared by at most this many vendors is a copied one
+MAX_VENDORS_PER_KEY = 10  # a key shown by more vendors is not any one vendor's
+MIN_PRICE_PEERS = 5  # listings of a category, market, currency and day needed for a median price
 MAX_PROFILE_CHARS = 4000  # a copied profile shows in its beginning; the rest is not read
 _PGP_BLOCK = r"(?is)-{2,}\s*begin\s*pgp.*?-{2,}\s*end\s*pgp[^-]*-{2,}"
 
@@ -74,8 +76,10 @@ def build(con: duckdb.DuckDBPyConnection, use_pgp: bool) -> FeatureStats:
     stats.contacts_added = _contacts(con)
     _keys(con, use_pgp)
     _titles(con)
+    _style(con)
     _profiles(con)
     _ships_and_mix(con)
+    _price_level(con)
     con.execute("""
         CREATE OR REPLACE TEMP TABLE _link_input AS
         SELECT lv.vendor_id AS unique_id, lv.market, lv.handle,
@@ -83,26 +87,28 @@ def build(con: duckdb.DuckDBPyConnection, use_pgp: bool) -> FeatureStats:
                h.h_words::VARCHAR AS h_words,
                c.contacts::VARCHAR[] AS contacts, k.fprs::VARCHAR[] AS fprs, k.subkeys::VARCHAR[] AS subkeys,
                k.key_emails::VARCHAR[] AS key_emails, k.key_label::VARCHAR AS key_label,
-               t.title_sig::VARCHAR AS title_sig, t.title_bands::BIGINT[] AS title_bands,
                rt.n_titles::BIGINT AS n_titles, rt.rare_titles::UBIGINT[] AS rare_titles,
+               st.style_nn::VARCHAR[] AS style_nn, st.style_cos::FLOAT[] AS style_cos,
+               st.style_pairs::BIGINT[] AS style_pairs,
                p.profile_sig::VARCHAR AS profile_sig, p.profile_bands::BIGINT[] AS profile_bands,
-               sm.ships::VARCHAR[] AS ships, sm.mix::VARCHAR[] AS mix,
-               coalesce(lv.first_seen, ob.first_seen) AS first_seen,
-               coalesce(lv.last_seen, ob.last_seen) AS last_seen
+               sm.ships::VARCHAR[] AS ships, sm.mix::VARCHAR[] AS mix, pl.price_level::DOUBLE AS price_level,
+               least(lv.first_seen, ob.first_seen) AS first_seen,
+               greatest(lv.last_seen, ob.last_seen) AS last_seen
         FROM _lv lv
         JOIN _lh h USING (vendor_id)
         LEFT JOIN _lc c USING (vendor_id)
         LEFT JOIN _lk k USING (vendor_id)
-        LEFT JOIN _lt t USING (vendor_id)
         LEFT JOIN _lrt rt USING (vendor_id)
+        LEFT JOIN _lst st USING (vendor_id)
         LEFT JOIN _lp p USING (vendor_id)
         LEFT JOIN _lsm sm USING (vendor_id)
+        LEFT JOIN _lpl pl USING (vendor_id)
         LEFT JOIN _lob ob USING (vendor_id)
     """)
     row = con.execute("""SELECT count(fprs), count(contacts), count(n_titles), count(profile_sig)
                          FROM _link_input""").fetchall()[0]
     stats.with_keys, stats.with_contacts, stats.with_titles, stats.with_profiles = row
-    for t in ("_lv", "_lh", "_lc", "_lk", "_lt", "_lrt", "_lp", "_lsm", "_lob", "_lobs"):
+    for t in ("_lv", "_lh", "_lc", "_lk", "_lrt", "_lst", "_lp", "_lsm", "_lpl", "_lob", "_lobs"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return stats
 
@@ -257,21 +263,6 @@ def _observations(con: duckdb.DuckDBPyConnection) -> None:
 
 def _titles(con: duckdb.DuckDBPyConnection) -> None:
     _observations(con)
-    n_vendors = max(1, con.execute("SELECT count(DISTINCT vendor_id) FROM _lobs").fetchall()[0][0])
-    con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _ltok AS
-        SELECT DISTINCT vendor_id, unnest(regexp_extract_all(lower(title), '{_TOKEN}')) AS tok
-        FROM (SELECT DISTINCT vendor_id, title FROM _lobs WHERE title IS NOT NULL)
-    """)
-    tokens = con.sql(f"""
-        WITH df AS (SELECT tok, count(*) AS n FROM _ltok GROUP BY tok)
-        SELECT t.vendor_id, list(hash(t.tok) % 4294967296)::UINTEGER[] AS hs
-        FROM _ltok t JOIN df USING (tok)
-        WHERE df.n <= greatest(2, {COMMON_TOKEN_SHARE} * {n_vendors})
-        GROUP BY t.vendor_id HAVING count(*) >= {MIN_TITLE_WORDS}
-    """).to_arrow_table()
-    con.execute("DROP TABLE IF EXISTS _ltok")
-    _signatures(con, "_lt", "title", tokens, TITLE_BANDS)
     # titles copied word for word that few vendors use: sister accounts paste their listings
     con.execute(f"""
         CREATE OR REPLACE TEMP TABLE _lrt AS
@@ -282,6 +273,68 @@ def _titles(con: duckdb.DuckDBPyConnection) -> None:
                coalesce(list(hash(t)) FILTER (WHERE n BETWEEN 2 AND {RARE_TITLE_MAX_VENDORS}), []::UBIGINT[])
                    AS rare_titles
         FROM nt JOIN df USING (t) GROUP BY vendor_id
+    """)
+
+
+def _style(con: duckdb.DuckDBPyConnection) -> None:
+    """Each vendor's nearest writers of listing titles (style.py) as lists, and the neighbour pairs' keys."""
+    t = con.sql(f"""
+        SELECT vendor_id, title FROM (SELECT DISTINCT vendor_id, title FROM _lobs WHERE title IS NOT NULL
+                                      AND trim(title) <> '')
+        QUALIFY row_number() OVER (PARTITION BY vendor_id ORDER BY hash(title), title) <= {style.MAX_TITLES}
+        ORDER BY vendor_id
+    """).to_arrow_table()
+    ids = t.column("vendor_id").combine_chunks().dictionary_encode() if t.num_rows else None
+    if ids is None:
+        con.execute("CREATE OR REPLACE TEMP TABLE _lst (vendor_id VARCHAR, style_nn VARCHAR[], "
+                    "style_cos FLOAT[], style_pairs BIGINT[])")
+        return
+    names = ids.dictionary
+    owner = ids.indices.to_numpy(zero_copy_only=False).astype(np.int32)
+    n = len(names)
+    x = style.vectors(*style.gram_counts(owner, t.column("title").to_pylist()), n)
+    nb = style.neighbours(x)  # grouped by vendor, best first
+    rows, first = np.unique(nb.vendor, return_index=True)
+    off = pa.array(np.append(first, len(nb.vendor)).astype(np.int32))
+    temp_table(con, "_lsn", pa.table({
+        "vendor_id": names.take(pa.array(rows)),
+        "style_nn": pa.ListArray.from_arrays(off, names.take(pa.array(nb.other))),
+        "style_cos": pa.ListArray.from_arrays(off, pa.array(np.round(nb.cosine, 4)))}))
+    # blocking keys: both vendors of a neighbour pair carry its key, whichever of them listed the other
+    lo = np.minimum(nb.vendor, nb.other).astype(np.int64)
+    hi = np.maximum(nb.vendor, nb.other).astype(np.int64)
+    owners, keys = np.concatenate([lo, hi]), np.concatenate([lo * n + hi] * 2)
+    order = np.lexsort((keys, owners))
+    owners, keys = owners[order], keys[order]
+    new = np.ones(len(keys), bool)
+    new[1:] = (owners[1:] != owners[:-1]) | (keys[1:] != keys[:-1])
+    owners, keys = owners[new], keys[new]
+    prow, pfirst = np.unique(owners, return_index=True)
+    poff = pa.array(np.append(pfirst, len(keys)).astype(np.int32))
+    temp_table(con, "_lsp", pa.table({"vendor_id": names.take(pa.array(prow)),
+                                      "style_pairs": pa.ListArray.from_arrays(poff, pa.array(keys))}))
+    con.execute("""CREATE OR REPLACE TEMP TABLE _lst AS
+                   SELECT vendor_id, n.style_nn, n.style_cos, p.style_pairs FROM _lsn n FULL JOIN _lsp p USING (vendor_id)""")
+    con.execute("DROP TABLE _lsn")
+    con.execute("DROP TABLE _lsp")
+
+
+def _price_level(con: duckdb.DuckDBPyConnection) -> None:
+    # listing prices against the median of their category, market, currency and day: a vendor's habit of
+    # pricing cheap or dear survives renaming; quantities differ within a category, so this is weak evidence
+    con.execute(f"""
+        CREATE OR REPLACE TEMP TABLE _lpl AS
+        WITH o AS (
+            SELECT lv.vendor_id, o.market, o.category, o.crawl_date, coalesce(o.price_currency, '') AS cur,
+                   ln(o.price_amount) AS lp
+            FROM observations o JOIN _lv lv ON o.market = lv.market AND trim(o.vendor) = lv.handle
+            WHERE o.price_amount > 0 AND o.category IS NOT NULL
+        ), m AS (
+            SELECT market, category, crawl_date, cur, median(lp) AS ml FROM o GROUP BY ALL
+            HAVING count(*) >= {MIN_PRICE_PEERS}
+        )
+        SELECT vendor_id, median(lp - ml) AS price_level FROM o JOIN m USING (market, category, crawl_date, cur)
+        GROUP BY vendor_id
     """)
 
 

@@ -1,7 +1,7 @@
 """Resolution: score candidate vendor pairs with a Splink model, then join vendors into identities.
 
-* Candidates come from blocking (equal handle forms, a shared contact, a shared PGP key, an LSH band of
-  the title or profile MinHash), so the work grows with the number of vendors, not its square. A
+* Candidates come from blocking (equal handle forms, a shared contact, a shared PGP key, a rare listing
+  title, nearest writers of listing titles, an LSH band of the profile MinHash), so the work grows with the number of vendors, not its square. A
   blocking value shared by more than ``max_block`` vendors ('shop', a market's support address) blocks
   nothing: it would make a quadratic block and it identifies no one.
 * Weights (Fellegi-Sunter, Splink on DuckDB): u from random pairs of the store's vendors; m from pairs
@@ -30,7 +30,7 @@ from dnmobs.link import evidence as ev
 log = logging.getLogger(__name__)
 
 SCALAR_BLOCKS = ("h_skel", "h_stem", "h_words")
-ARRAY_BLOCKS = ("contacts", "title_bands", "profile_bands", "rare_titles")
+ARRAY_BLOCKS = ("contacts", "style_pairs", "profile_bands", "rare_titles")
 PGP_ARRAY_BLOCKS = ("fprs", "subkeys", "key_emails")
 # Without labels, the expected number of other records of the same vendor per record (cross-market
 # moves, sister accounts); it sets the prior odds that two random vendors are one (see _prior).

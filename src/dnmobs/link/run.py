@@ -70,15 +70,23 @@ def prepare(con: duckdb.DuckDBPyConnection, opts: Options) -> Prepared:
     key_stats = keys.refresh(con) if opts.use_pgp else None
     feat = features.build(con, opts.use_pgp)
     try:
-        scores = score(con, opts) if feat.vendors > 1 else Scores(pa.table({}), {}, "nothing to link")
-        kedges = key_edges(con) if opts.use_pgp else []
-        vendors = con.execute("""
-            SELECT i.unique_id, i.market, i.handle, i.first_seen, i.last_seen, coalesce(s.n, 0), i.fprs
-            FROM _link_input i LEFT JOIN (SELECT vendor_id, count(*) AS n FROM vendor_snapshots GROUP BY 1) s
-            ON s.vendor_id = i.unique_id
-        """).fetchall()
+        return rescore(con, opts, key_stats, feat)
     finally:
         con.execute("DROP TABLE IF EXISTS _link_input")
+
+
+def rescore(con: duckdb.DuckDBPyConnection, opts: Options, key_stats: keys.KeyRefresh | None = None,
+            feat: features.FeatureStats | None = None) -> Prepared:
+    """Score the features already built in ``_link_input`` (features.build), leaving them in place: a
+    benchmark builds them once and trains and scores many times (cross-validation)."""
+    feat = feat or features.FeatureStats(vendors=con.execute("SELECT count(*) FROM _link_input").fetchall()[0][0])
+    scores = score(con, opts) if feat.vendors > 1 else Scores(pa.table({}), {}, "nothing to link")
+    kedges = key_edges(con) if opts.use_pgp else []
+    vendors = con.execute("""
+        SELECT i.unique_id, i.market, i.handle, i.first_seen, i.last_seen, coalesce(s.n, 0), i.fprs
+        FROM _link_input i LEFT JOIN (SELECT vendor_id, count(*) AS n FROM vendor_snapshots GROUP BY 1) s
+        ON s.vendor_id = i.unique_id
+    """).fetchall()
     return Prepared(vendors, kedges, scores, key_stats, feat)
 
 
