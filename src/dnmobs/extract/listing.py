@@ -17,8 +17,8 @@ from dnmobs.extract.mentions import Mention, Mentions, scan
 from dnmobs.extract.offer import Offer, SubOffer
 from dnmobs.extract.places import field_codes, title_places
 from dnmobs.extract.price import derived, market_currency, parse_displayed, price_flags, to_usd
-from dnmobs.extract.taxonomy import CLASS, FORM, NONDRUG, SUB, Entry, Taxonomy, load
-from dnmobs.extract.terms import Match, find_terms
+from dnmobs.extract.taxonomy import Entry, Taxonomy, load
+from dnmobs.extract.terms import Found, find_terms
 from dnmobs.extract.text import MAX_TEXT, NUM, WORD, Tokens, normalize, tokenize
 
 MAX_DESCRIPTION = 2000  # characters of a description that are read
@@ -79,68 +79,67 @@ _NOTHING = TextFacts(None, None, None, None, None, None, None, (), None, None, (
 
 # --- substance, form, category ---------------------------------------------------------------------
 
-class _Found:
-    """The terms found in a text, as (token position, Entry), by kind."""
-
-    __slots__ = ("classes", "forms", "nondrug", "subs", "weak_nondrug", "weak_subs")
-
-    def __init__(self) -> None:
-        self.subs: list[tuple[int, Entry]] = []       # strong substance terms
-        self.weak_subs: list[tuple[int, Entry]] = []
-        self.forms: list[tuple[int, Entry]] = []
-        self.classes: list[tuple[int, Entry]] = []
-        self.nondrug: list[tuple[int, Entry]] = []
-        self.weak_nondrug: list[tuple[int, Entry]] = []
-
-
-def _collect(matches: list[Match]) -> _Found:
-    f = _Found()
-    for m in matches:
-        for e in m.entries:
-            k = e.kind
-            if k == SUB:
-                (f.weak_subs if e.weak else f.subs).append((m.start, e))
-            elif k == FORM:
-                f.forms.append((m.start, e))
-            elif k == CLASS:
-                f.classes.append((m.start, e))
-            elif k == NONDRUG:
-                (f.weak_nondrug if e.weak else f.nondrug).append((m.start, e))
-    return f
-
-
-def _split_glued(toks: Tokens, tax: Taxonomy) -> None:
-    """ "100gCocaine", "5grPure": a unit glued to the next word is cut off it."""
-    kind = toks.kind
-    if NUM not in kind:
-        return
+def _split_piece(infos: tuple) -> tuple:
+    """ "100gCocaine", "5grPure": a unit glued to the next word is cut off it. Works on the tokens of
+    one piece of text (no white space inside): a word glued to a number is in the number's piece."""
+    if len(infos) < 2:
+        return infos
+    out = None
+    tax = load()
     lex, prefixes = tax.lexicon, tax.prefixes
-    # words glued to a number before them, that are neither units nor terms
-    cands = [i for i, (k, pk, sp, w) in enumerate(zip(kind[1:], kind, toks.space[1:], toks.text[1:], strict=False), 1)
-             if k == WORD and pk == NUM and not sp and w not in _KNOWN_AFTER_NUMBER]
-    for i in reversed(cands):  # right to left: a split shifts the tokens after i
-        w = toks.text[i]
-        if w in lex or w in prefixes:
+    for i in range(len(infos) - 1, 0, -1):  # right to left: a split shifts the tokens after i
+        cur = infos[i]
+        if cur[1] != WORD or infos[i - 1][1] != NUM:
+            continue
+        w = cur[0]
+        if w in _KNOWN_AFTER_NUMBER or w in lex or w in prefixes:
             continue
         for u in _GLUE_UNITS:
             if w.startswith(u) and len(w) > len(u):
-                r = toks.raw[i]
-                if w[len(u):] in lex or (r[len(u)].isupper() and r[:len(u)].islower()):
-                    toks.split(i, len(u))
+                r = cur[4]
+                at = len(u)
+                if w[at:] in lex or (r[at].isupper() and r[:at].islower()):
+                    if out is None:
+                        out = list(infos)
+                    out[i:i + 1] = [(w[:at], WORD, cur[2], w[:at], r[:at], None),
+                                    (w[at:], WORD, False, w[at:], r[at:], None)]
                     break
+    return infos if out is None else tuple(out)
 
 
 _GLUE_UNITS = ("grams", "gram", "grs", "gr", "kg", "mg", "ml", "oz", "ug", "mcg", "pcs", "x", "g")
 _KNOWN_AFTER_NUMBER = frozenset({*U.MASS, *U.MILLIGRAM, *U.MILLILITRE, *U.COUNT, *U.CODES})
 
 
-def _choose_substance(f: _Found, evidence: bool, m: Mentions, tax: Taxonomy) -> tuple[Entry | None, bool]:
+def _tokens(text: str) -> Tokens:
+    return tokenize(normalize(text), _split_piece)
+
+
+def _first(pairs: list[tuple[int, Entry]]) -> Entry:
+    """The entry of the first term (by position) of a list of (position, entry)."""
+    best = pairs[0]
+    for p in pairs:
+        if p[0] < best[0]:
+            best = p
+    return best[1]
+
+
+def _first_major(pairs: list[tuple[int, Entry]]) -> Entry:
+    """The first entry that is not minor (strains, presses, generic form words), else the first."""
+    best = None
+    for p in pairs:
+        if best is None or (p[1].minor, p[0]) < (best[1].minor, best[0]):
+            best = p
+    return best[1]
+
+
+def _choose_substance(f: Found, evidence: bool, m: Mentions, tax: Taxonomy) -> tuple[Entry | None, bool]:
     """(the entry that names the substance, whether it was a weak term). The first strong name wins;
     strain, pill-press and generic form words ("seeds") only when no other substance is named. A weak
     term needs evidence of a drug offer, and no dose far above what one pill of it holds ("Fruit
     Loops bars 500mg" are not Xanax bars)."""
     if f.subs:
-        return min(f.subs, key=lambda p: (p[1].minor, p[0]))[1], False
+        return _first_major(f.subs), False
     if f.weak_subs and evidence and not any(not e.weak for _, e in f.classes):
         dose = m.dose[0].value if m.dose else None
         for _, e in sorted(f.weak_subs, key=lambda p: (p[1].minor, p[0])):
@@ -174,7 +173,7 @@ def _year_without_quantity(toks: Tokens, m: Mentions) -> bool:
 _XTC_DOSE = (80.0, 350.0)
 
 
-def _looks_like_xtc(m: Mentions, f: _Found, tax: Taxonomy) -> bool:
+def _looks_like_xtc(m: Mentions, f: Found, tax: Taxonomy) -> bool:
     if m.mass or not m.dose or f.classes:
         return False
     d = m.dose[0].value
@@ -182,7 +181,7 @@ def _looks_like_xtc(m: Mentions, f: _Found, tax: Taxonomy) -> bool:
     return _XTC_DOSE[0] <= d <= _XTC_DOSE[1] and (pill or bool(m.count))
 
 
-def _form(tax: Taxonomy, sub: str | None, cls: str | None, f: _Found, m: Mentions) -> str | None:
+def _form(tax: Taxonomy, sub: str | None, cls: str | None, f: Found, m: Mentions) -> str | None:
     allowed = tax.class_forms.get(cls, frozenset()) if cls else frozenset()
     specific = [(p, e.form) for p, e in [*f.subs, *f.weak_subs] if e.value == sub and e.form]
     if specific:
@@ -407,7 +406,7 @@ def _text_price(m: Mentions, toks: Tokens) -> tuple[float, str] | None:
 
 # --- the text analysis -------------------------------------------------------------------------------
 
-def _evidence(m: Mentions, f: _Found, purity: float | None, tax: Taxonomy) -> bool:
+def _evidence(m: Mentions, f: Found, purity: float | None, tax: Taxonomy) -> bool:
     """Does the text look like a drug offer: a quantity, a purity, a pill word, a leading count?"""
     return bool(m.mass or m.dose or m.count or m.volume or purity is not None
                 or any(not e.weak and e.value in tax.discrete_forms for _, e in f.forms)
@@ -417,28 +416,26 @@ def _evidence(m: Mentions, f: _Found, purity: float | None, tax: Taxonomy) -> bo
 @lru_cache(maxsize=1 << 17)
 def analyse(title: str, description: str | None = None) -> TextFacts:
     tax = load()
-    toks = tokenize(normalize(title[:MAX_TEXT]))
+    toks = _tokens(title[:MAX_TEXT])
     if not toks.text:
         return _NOTHING
-    _split_glued(toks, tax)
-    matches = find_terms(toks)
-    f = _collect(matches)
-    skip = {i for mt in matches if mt.end > mt.start or toks.kind[mt.start] == NUM
-            for i in range(mt.start, mt.end + 1) if toks.kind[i] == NUM} if matches else set()
-    m = scan(toks, skip)
-    purity, purity_range = _purity(toks, m)
-    evidence = _evidence(m, f, purity, tax)
+    f = find_terms(toks)
+    m = scan(toks, f.numbers)
+    purity, purity_range = _purity(toks, m) if m.pct else (None, False)
     quantity = bool(m.mass or m.dose or m.count)
+    evidence = quantity or _evidence(m, f, purity, tax)
     flags: list[str] = []
-    unknown = [p for p in f.nondrug if p[1].value in tax.unknown_categories]
-    decisive = [p for p in f.nondrug if p[1].value not in tax.unknown_categories]
+    if f.nondrug:
+        unknown = [p for p in f.nondrug if p[1].value in tax.unknown_categories]
+        decisive = [p for p in f.nondrug if p[1].value not in tax.unknown_categories]
+    else:
+        unknown = decisive = f.nondrug
 
     entry, weak = _choose_substance(f, evidence, m, tax)
     if entry is None and description and not decisive:
-        dt = tokenize(normalize(description[:MAX_DESCRIPTION]))
-        df = _collect(find_terms(dt))
+        df = find_terms(_tokens(description[:MAX_DESCRIPTION]))
         if df.subs and not df.nondrug:
-            entry = min(df.subs, key=lambda p: (p[1].minor, p[0]))[1]
+            entry = _first_major(df.subs)
             flags.append("substance-from-description")
     sub = entry.value if entry is not None else None
     cls = tax.substances[sub].cls if sub else None
@@ -506,8 +503,7 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
             flags.append("purity-range")
     frm, to = title_places(toks, m.used)
     if (frm is None or to is None) and description:
-        dt = tokenize(normalize(description[:MAX_DESCRIPTION]))
-        dfrm, dto = title_places(dt, set())
+        dfrm, dto = title_places(_tokens(description[:MAX_DESCRIPTION]), set())
         frm, to = frm or dfrm, to or dto
     potent = bool(sub and tax.substances[sub].potent)
     return TextFacts(is_drug, sub, cls, form, brand, category, purity, tuple(qtys), frm, to, tuple(flags),

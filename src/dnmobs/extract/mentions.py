@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import NamedTuple
 
 from dnmobs.extract import units as U
-from dnmobs.extract.text import NUM, SYM, WORD, Tokens, parse_number
+from dnmobs.extract.text import NUM, SYM, WORD, Tokens
 
 FRACTION_SLASH = frozenset("/⁄")
 RANGE_SEP = frozenset("-–~")
@@ -42,39 +42,39 @@ class Mentions:
         self.used: set[int] = set()        # tokens that belong to a mention
 
 
+# word -> ('mass', grams) / ('dose', mg) / ('vol', ml): one lookup for every unit word
+UNITS: dict[str, tuple[str, float]] = {**{w: ("vol", f) for w, f in U.MILLILITRE.items()},
+                                       **{w: ("dose", f) for w, f in U.MILLIGRAM.items()},
+                                       **{w: ("mass", f) for w, f in U.MASS.items()}}
+_MICRO_SIGNS = ("μg", "µg", "εg")
+
+
 def _unit_word(w: str) -> tuple[str, float] | None:
     """('mass', grams) / ('dose', mg) / ('vol', ml) for a unit word."""
-    f = U.MASS.get(w)
-    if f is not None:
-        return "mass", f
-    f = U.MILLIGRAM.get(w)
-    if f is not None:
-        return "dose", f
-    f = U.MILLILITRE.get(w)
-    if f is not None:
-        return "vol", f
-    # "150 εg", "150 îμg": a micro sign mangled by a legacy encoding
-    if w.endswith(("μg", "µg", "εg")) and len(w) <= 4:
-        return "dose", 0.001
-    return None
-
-
-def scan(toks: Tokens, skip: set[int]) -> Mentions:
-    text, kind = toks.text, toks.kind
-    m = Mentions()
-    # only numbers and a few words can start a mention
-    cand = [i for i, (t, k) in enumerate(zip(text, kind, strict=True)) if k == NUM or t in _SCAN_WORDS]
-    if not cand:
-        return m
-    nxt_free = 0
-    for i in cand:
-        if i < nxt_free:
-            continue
-        nxt_free = _one(toks, i, skip, m)
-    return m
+    got = UNITS.get(w)
+    if got is None and len(w) <= 4 and w.endswith(_MICRO_SIGNS):
+        return "dose", 0.001  # "150 εg", "150 îμg": a micro sign mangled by a legacy encoding
+    return got
 
 
 _SCAN_WORDS = frozenset({"x", "×", "qty", "quantity", "qt", *U.FRACTION_WORDS, *U.ALONE})
+_COUNT_WORDS = frozenset({"x", "×", "qty", "quantity", "qt"})
+_NOT_AFTER_FRACTION = frozenset({"p", "point", "points", "ball", "balls", "key", "keys"})
+_AFTER_FRACTION = frozenset({"of", "an", "a"})
+_TH = frozenset({"th", "ths"})
+
+
+def scan(toks: Tokens, skip: set[int]) -> Mentions:
+    text, vals = toks.text, toks.val
+    m = Mentions()
+    words = _SCAN_WORDS
+    # only numbers and a few words can start a mention
+    nxt_free = 0
+    for i, t in enumerate(text):
+        if i < nxt_free or (vals[i] is None and t not in words):
+            continue
+        nxt_free = _one(toks, i, skip, m)
+    return m
 
 
 def _one(toks: Tokens, i: int, skip: set[int], m: Mentions) -> int:
@@ -82,45 +82,45 @@ def _one(toks: Tokens, i: int, skip: set[int], m: Mentions) -> int:
     text, kind, space = toks.text, toks.kind, toks.space
     n = len(text)
     used = m.used
-    if kind[i] != NUM or i in skip or i in used:
+    v = toks.val[i]
+    if v is None or i in skip or i in used:
         if kind[i] == WORD and i not in skip and i not in used:
             w = text[i]
-            if w in ("x", "×", "qty", "quantity", "qt") and i + 1 < n:
+            if w in _COUNT_WORDS and i + 1 < n:
                 _count_before_number(toks, i, m)
-            elif w in U.FRACTION_WORDS and i + 1 < n and text[i + 1] in U.MASS and text[i + 1] not in (
-                    "p", "point", "points", "ball", "balls", "key", "keys"):
+            elif w in U.FRACTION_WORDS and i + 1 < n and text[i + 1] in U.MASS and \
+                    text[i + 1] not in _NOT_AFTER_FRACTION:
                 f = U.FRACTION_WORDS[w] * U.MASS[text[i + 1]]
                 m.mass.append(Mention(f, i, i + 1, text[i + 1]))
-                used.update((i, i + 1))
+                used.add(i)
+                used.add(i + 1)
                 return i + 2
             elif w in U.ALONE:
                 _unit_alone(toks, i, m)
         return i + 1
     t = text[i]
-    v = parse_number(t)
-    if v is None:
-        return i + 1
     start = i
     j = i + 1
     lower = None
+    u = text[j] if j < n else ""
     # Most numbers are followed by their unit: the cases below need a symbol next to the number.
-    if (j < n and text[j] in _SLOW_NEXT) or (i > 0 and text[i - 1] == "."):
+    if u in _SLOW_NEXT or (i > 0 and text[i - 1] == "."):
         # ".5g": a leading dot makes a decimal
         if i > 0 and text[i - 1] == "." and not space[i] and t.isdigit() and (
                 i == 1 or kind[i - 2] != NUM or space[i - 1]):
             v = float("0." + t)
             start = i - 1
         # a fraction "1/2", "1⁄8" (only of a unit: "10/10", "24/7" and dates are not quantities)
-        if j + 1 < n and text[j] in FRACTION_SLASH and kind[j + 1] == NUM and not space[j + 1] and not space[j]:
-            den = parse_number(text[j + 1])
+        if j + 1 < n and u in FRACTION_SLASH and kind[j + 1] == NUM and not space[j + 1] and not space[j]:
+            den = toks.val[j + 1]
             if den in (2.0, 3.0, 4.0, 8.0, 16.0) and 0 < v < den and t.isdigit():
                 k = j + 2
-                if k < n and text[k] in ("of", "an", "a"):
+                if k < n and text[k] in _AFTER_FRACTION:
                     k += 1
                     if k < n and text[k] in ("an", "a"):
                         k += 1
-                if k < n and kind[k] == WORD and (text[k] in U.MASS or text[k] in ("th", "ths")):
-                    f = U.OUNCE if text[k] in ("th", "ths") else U.MASS[text[k]]
+                if k < n and kind[k] == WORD and (text[k] in U.MASS or text[k] in _TH):
+                    f = U.OUNCE if text[k] in _TH else U.MASS[text[k]]
                     m.mass.append(Mention(v / den * f, start, k, text[k]))
                     used.update(range(start, k + 1))
                     return k + 1
@@ -128,25 +128,22 @@ def _one(toks: Tokens, i: int, skip: set[int], m: Mentions) -> int:
                 used.update(range(start, j + 2))
                 return j + 2
         # a range "100-120ug", "61-70%": the lower end is kept with the upper
-        if j + 1 < n and text[j] in RANGE_SEP and kind[j + 1] == NUM and j + 1 not in skip:
-            hi = parse_number(text[j + 1])
+        if j + 1 < n and u in RANGE_SEP and kind[j + 1] == NUM and j + 1 not in skip:
+            hi = toks.val[j + 1]
             if hi is not None and v < hi <= v * 3 + 10:
                 k = j + 2
                 if k < n and (_unit_word(text[k]) or text[k] == "%"):
                     lower, v, j = v, hi, j + 1
                     j += 1
-        if j < n and text[j] in ("-",) and j + 1 < n and text[j + 1] in U.COUNT and U.COUNT[text[j + 1]] is None:
+        if j < n and text[j] == "-" and j + 1 < n and text[j + 1] in U.COUNT and U.COUNT[text[j + 1]] is None:
             j += 1  # "10-pack"
         elif j + 1 < n and text[j] == "+" and _unit_word(text[j + 1]):
             j += 1  # "240+ mg": at least 240 mg
         u = text[j] if j < n else ""
-        uk = kind[j] if j < n else ""
         if u in ("μ", "µ", "ε") and j + 1 < n and text[j + 1] == "g" and not space[j + 1]:
             j += 1  # "150μg": the tokenizer cuts the Greek mu from the Latin g
             u = "μg"
-    else:
-        u = text[j] if j < n else ""
-        uk = kind[j] if j < n else ""
+    uk = kind[j] if j < n else ""
     if u in _FILLERS and j + 1 < n and _unit_word(text[j + 1]):
         j += 1  # "1 full gram", "4 whole grams"
         u = text[j]
@@ -155,22 +152,22 @@ def _one(toks: Tokens, i: int, skip: set[int], m: Mentions) -> int:
         if got is not None and not (u in ("p", "key", "keys") and space[j]):
             what, f = got
             if what == "mass":
-                if u in ("8th", "th") or (u in ("ball", "balls") and v == 8):
+                if u == "8th" or u in _TH or (u in ("ball", "balls") and v == 8):
                     val = U.OUNCE / 8 if v == 8 or u == "8th" else v * U.OUNCE / 8
                 else:
                     val = v * f
-                m.mass.append(Mention(val, start, j, u, lower=lower * f if lower is not None else None))
+                m.mass.append(Mention(val, start, j, u, False, lower * f if lower is not None else None))
             elif what == "dose":
                 # "10mg/ml" is a concentration, not a dose
                 if j + 2 < n and text[j + 1] == "/" and text[j + 2] in U.MILLILITRE:
                     used.update(range(start, j + 3))
                     return j + 3
-                m.dose.append(Mention(v * f, start, j, u, lower=lower * f if lower is not None else None))
+                m.dose.append(Mention(v * f, start, j, u, False, lower * f if lower is not None else None))
             else:
                 m.volume.append(Mention(v * f, start, j, u))
             used.update(range(start, j + 1))
             return j + 1
-        if u in ("th", "ths") and v == 8:
+        if u in _TH and v == 8:
             m.mass.append(Mention(U.OUNCE / 8, start, j, "8th"))
             used.update(range(start, j + 1))
             return j + 1
@@ -189,7 +186,7 @@ def _one(toks: Tokens, i: int, skip: set[int], m: Mentions) -> int:
             return j + 2
     elif uk == SYM:
         if u == "%" or u == "٪":
-            m.pct.append(Mention(v, start, j, "%", lower=lower))
+            m.pct.append(Mention(v, start, j, "%", False, lower))
             used.update(range(start, j + 1))
             return j + 1
         cur = U.SYMBOLS.get(u)
@@ -199,17 +196,18 @@ def _one(toks: Tokens, i: int, skip: set[int], m: Mentions) -> int:
     # a currency written before the number: "$87", "EUR120", "au$ 30"
     p = start - 1
     if p >= 0 and p not in used:
-        pc = U.SYMBOLS.get(text[p]) if kind[p] == SYM else U.CODES.get(text[p]) if kind[p] == WORD else None
-        if pc is not None and kind[p] == WORD and space[start] and text[p] in U.AMBIGUOUS_CODES:
-            pc = None
-        if pc == "USD" and text[p] == "$" and p > 0 and kind[p - 1] == WORD and not space[p] and \
-                text[p - 1] in U.DOLLAR_PREFIX:
-            pc = U.DOLLAR_PREFIX[text[p - 1]]
-        if pc is not None and p not in used:
-            _price(toks, m, v, pc, p, i)
-            return i + 1
-    m.bare.append(Mention(v, start, i, lower=lower))
-    return i + 1
+        pk = kind[p]
+        pc = U.SYMBOLS.get(text[p]) if pk == SYM else U.CODES.get(text[p]) if pk == WORD else None
+        if pc is not None:
+            if pk == WORD and space[start] and text[p] in U.AMBIGUOUS_CODES:
+                pc = None
+            elif pc == "USD" and text[p] == "$" and p > 0 and kind[p - 1] == WORD and not space[p] and \
+                    text[p - 1] in U.DOLLAR_PREFIX:
+                pc = U.DOLLAR_PREFIX[text[p - 1]]
+            if pc is not None:
+                _price(toks, m, v, pc, p, i)
+                return i + 1
+    m.bare.append(Mention(v, start, i, "", False, lower))
     return i + 1
 
 
@@ -242,7 +240,7 @@ def _count_before_number(toks: Tokens, i: int, m: Mentions) -> None:
     if j < len(text) and text[j] == ":":
         j += 1
     if j < len(text) and kind[j] == NUM and j not in m.used:
-        v = parse_number(text[j])
+        v = toks.val[j]
         # "2 x 5g": the number after x belongs to the mass
         if v is not None and v == int(v) and not (j + 1 < len(text) and _unit_word(text[j + 1])):
             m.count.append(Mention(v, i, j, ""))

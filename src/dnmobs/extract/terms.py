@@ -8,32 +8,40 @@ number of tokens times the longest term.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from dnmobs.extract.taxonomy import Entry, load
+from dnmobs.extract.taxonomy import CLASS, FORM, NONDRUG, SUB, Entry, load
 from dnmobs.extract.text import JOINERS, NUM, SYM, Tokens
 
-
-@dataclass(frozen=True, slots=True)
-class Match:
-    start: int              # first token
-    end: int                # last token (inclusive)
-    entries: tuple[Entry, ...]
+_MULTIPLIERS = ("x", "×")
 
 
-def find_terms(toks: Tokens) -> list[Match]:
+class Found:
+    """The terms found in a text, as (token position, Entry), by kind, and the number tokens that
+    belong to a term ("2c-b", "25i-nbome"): they are not quantities."""
+
+    __slots__ = ("classes", "forms", "nondrug", "numbers", "subs", "weak_nondrug", "weak_subs")
+
+    def __init__(self) -> None:
+        self.subs: list[tuple[int, Entry]] = []       # strong substance terms
+        self.weak_subs: list[tuple[int, Entry]] = []
+        self.forms: list[tuple[int, Entry]] = []
+        self.classes: list[tuple[int, Entry]] = []
+        self.nondrug: list[tuple[int, Entry]] = []
+        self.weak_nondrug: list[tuple[int, Entry]] = []
+        self.numbers: set[int] = set()
+
+
+def find_terms(toks: Tokens) -> Found:
     tax = load()
     lex, prefixes, starts, breaks = tax.lexicon, tax.prefixes, tax.starts, tax.breaks
     text, kind, space, keys = toks.text, toks.kind, toks.space, toks.key
     n = len(text)
-    out: list[Match] = []
+    found = Found()
     nxt = 0
     # only tokens that begin some term are looked at (most words begin none)
-    for i in [i for i, k in enumerate(keys) if k in starts]:
-        if i < nxt:
+    for i, key in enumerate(keys):
+        if i < nxt or key not in starts:
             continue
-        key = keys[i]
-        if key in ("x", "×") and ((i > 0 and kind[i - 1] == NUM) or (i + 1 < n and kind[i + 1] == NUM)):
+        if key in _MULTIPLIERS and ((i > 0 and kind[i - 1] == NUM) or (i + 1 < n and kind[i + 1] == NUM)):
             continue  # "30x pills", "x 10": a multiplier, not the start of a name
         best = lex.get(key)
         best_end = i
@@ -63,6 +71,17 @@ def find_terms(toks: Tokens) -> list[Match]:
                     break
                 j = k
         if best is not None:
-            out.append(Match(i, best_end, best))
+            for e in best:
+                ek = e.kind
+                if ek == SUB:
+                    (found.weak_subs if e.weak else found.subs).append((i, e))
+                elif ek == FORM:
+                    found.forms.append((i, e))
+                elif ek == CLASS:
+                    found.classes.append((i, e))
+                elif ek == NONDRUG:
+                    (found.weak_nondrug if e.weak else found.nondrug).append((i, e))
+            if best_end > i or kind[i] == NUM:
+                found.numbers.update(x for x in range(i, best_end + 1) if kind[x] == NUM)
             nxt = best_end + 1
-    return out
+    return found

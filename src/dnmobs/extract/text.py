@@ -1,10 +1,11 @@
 """Text normalisation and the tokenizer every extractor works on.
 
-One pass of one regular expression cuts the text into numbers, letter runs and single symbols; the
-extractors then walk the token list by hand (linear, no backtracking). The pattern is audited for
-linear time: every quantifier is possessive (no backtracking into it), the alternatives start with
-disjoint character classes, and the text is stripped of trailing white space, the only place where
-the pattern can fail; tests/test_extract_safety.py checks the scaling and fuzzes it.
+The text is cut at white space, and each piece by one regular expression into numbers, letter runs
+and single symbols; the extractors then walk the token list by hand (linear, no backtracking). The
+pattern is audited for linear time: every quantifier is possessive (no backtracking into it), the
+alternatives start with disjoint character classes, and a piece has no white space, so every
+position of it matches (the pattern never fails and is never retried);
+tests/test_extract_safety.py checks the scaling and fuzzes it.
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from __future__ import annotations
 import re
 import unicodedata
 
-# Each token with the white space before it: numbers (with decimal or thousands separators), runs
+# The tokens of a run of non-space characters: numbers (with decimal or thousands separators), runs
 # of ASCII letters, runs of other letters, any other single character. ASCII and other letters are
 # cut apart so that the debris of a mangled encoding glued to a word ("MDMAäÖƒ") leaves the word
-# whole; the term matcher joins adjacent pieces back ("cocaïne" = coca|ï|ne).
-_TOKEN = re.compile(r"\s*+(?:\d++(?:[.,]\d++)*+|[a-zA-Z]++|[^\W\da-zA-Z_]++|\S)", re.S)
+# whole; the term matcher joins adjacent pieces back ("cocaïne" = coca|ï|ne). The text is first cut
+# at white space (str.split, the same white space as the pattern's \s), and each piece is cut by
+# this pattern once: pieces repeat across titles ("3.5g", "cocaine", "90%") and are memoised.
+_TOKEN = re.compile(r"\d++(?:[.,]\d++)*+|[a-zA-Z]++|[^\W\da-zA-Z_]++|\S")
 
 MAX_TEXT = 4000  # characters of a title or description that are read; the rest is ignored
 
@@ -35,69 +38,92 @@ def normalize(text: str) -> str:
 
 class Tokens:
     """Parallel sequences: token text (lower case), kind (NUM, WORD, SYM), whether white space
-    precedes it, its matching key (letters and digits only), and the token as written (case kept).
-    Tuples as made by ``tokenize``; ``split`` makes them lists before changing them."""
+    precedes it, its matching key (letters and digits only), the token as written (case kept) and,
+    for numbers, their value (``parse_number``; None for other tokens). Tuples as made by
+    ``tokenize``; ``split`` makes them lists before changing them."""
 
-    __slots__ = ("key", "kind", "raw", "space", "text")
+    __slots__ = ("key", "kind", "raw", "space", "text", "val")
 
-    def __init__(self, text, kind, space, key, raw) -> None:
-        self.text, self.kind, self.space, self.key, self.raw = text, kind, space, key, raw
+    def __init__(self, text, kind, space, key, raw, val) -> None:
+        self.text, self.kind, self.space, self.key, self.raw, self.val = text, kind, space, key, raw, val
 
     def __len__(self) -> int:
         return len(self.text)
 
     def split(self, i: int, at: int) -> None:
         """Cut token i in two after ``at`` characters ("100gCocaine" -> "g" | "cocaine")."""
-        lists = [list(x) for x in (self.text, self.kind, self.space, self.key, self.raw)]
-        text, kind, space, key, raw = lists
+        lists = [list(x) for x in (self.text, self.kind, self.space, self.key, self.raw, self.val)]
+        text, kind, space, key, raw, val = lists
         w, r = text[i], raw[i]
         text[i:i + 1] = [w[:at], w[at:]]
         kind[i:i + 1] = [WORD, WORD]
         space[i:i + 1] = [space[i], False]
         key[i:i + 1] = [w[:at], w[at:]]
         raw[i:i + 1] = [r[:at], r[at:]]
-        self.text, self.kind, self.space, self.key, self.raw = lists
+        val[i:i + 1] = [None, None]
+        self.text, self.kind, self.space, self.key, self.raw, self.val = lists
 
 
-def _describe(t: str) -> tuple[str, str, bool, str, str]:
-    """(lower-case text, kind, space before, key, text as written) of a token as found."""
-    sp = t[0].isspace()
-    raw = t.lstrip() if sp else t
+def _describe(raw: str, space: bool) -> tuple:
+    """(lower-case text, kind, space before, key, text as written, value) of a token."""
     c = raw[0]
     if c.isdecimal():
-        return raw, NUM, sp, raw.replace(".", "").replace(",", ""), raw
+        return raw, NUM, space, raw.replace(".", "").replace(",", ""), raw, parse_number(raw)
     if c.isalpha():
         low = raw.lower()
-        return low, WORD, sp, low, raw
-    return raw, SYM, sp, "", raw
+        return low, WORD, space, low, raw, None
+    return raw, SYM, space, "", raw, None
 
 
-_SEEN: dict[str, tuple[str, str, bool, str, str]] = {}  # tokens repeat across titles: describe each once
-_SEEN_MAX = 400_000
+def _describe_piece(piece: str) -> tuple:
+    """The tokens of a piece of text without white space, the first one preceded by white space."""
+    return tuple(_describe(t, k == 0) for k, t in enumerate(_TOKEN.findall(piece)))
 
 
-def _learn(t: str) -> tuple[str, str, bool, str, str]:
-    d = _describe(t)
-    if len(_SEEN) < _SEEN_MAX:
-        _SEEN[t] = d
+_PIECES_MAX = 300_000
+# piece -> its tokens, one table per piece splitter (pieces repeat across titles: cut each once)
+_CACHES: dict = {None: {}}
+
+
+def _learn(piece: str, split, cache: dict) -> tuple:
+    d = _describe_piece(piece)
+    if split is not None:
+        d = split(d)
+    if len(cache) < _PIECES_MAX:
+        cache[piece] = d
     return d
 
 
+def clear_cache() -> None:
+    for c in _CACHES.values():
+        c.clear()
+
+
 def raw_tokens(text: str) -> list[str]:
-    """The tokens as found, each with the white space before it. Trailing white space is cut first:
-    it is the one place where the pattern can fail to match, and a failing match after a long run of
-    spaces would be retried from every position of the run (quadratic)."""
-    return _TOKEN.findall(text.rstrip())
+    """The tokens as found (without the white space between them)."""
+    return [t for piece in text.split() for t in _TOKEN.findall(piece)]
 
 
-def tokenize(text: str) -> Tokens:
-    """Tokens of a text; ``normalize`` it first."""
-    get = _SEEN.get
-    infos = [get(t) or _learn(t) for t in raw_tokens(text[:MAX_TEXT])]
+def tokenize(text: str, split=None) -> Tokens:
+    """Tokens of a text; ``normalize`` it first. ``split``, a function of a piece's token tuples,
+    may recut a piece (it sees the tokens of one run of non-space characters; its result is
+    memoised with the piece)."""
+    text = text[:MAX_TEXT]
+    cache = _CACHES.get(split)
+    if cache is None:
+        cache = _CACHES[split] = {}
+    get = cache.get
+    infos: list[tuple] = []
+    add = infos.extend
+    for piece in text.split():
+        add(get(piece) or _learn(piece, split, cache))
     if not infos:
-        return Tokens([], [], [], [], [])
-    toks, kinds, spaces, keys, raws = zip(*infos, strict=True)
-    return Tokens(toks, kinds, spaces, keys, raws)
+        return Tokens((), (), (), (), (), ())
+    if not text[0].isspace():  # the first token is preceded by white space only when the text is
+        f = infos[0]
+        infos[0] = (f[0], f[1], False, f[3], f[4], f[5])
+    toks, kinds, spaces, keys, raws, vals = zip(*infos, strict=True)
+    return Tokens(toks, kinds, spaces, keys, raws, vals)
 
 
 def parse_number(s: str) -> float | None:
