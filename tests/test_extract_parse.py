@@ -126,6 +126,30 @@ def test_weak_slang_needs_a_quantity():
     assert p("Ice cold lemonade").substance is None
 
 
+def test_a_bare_count_or_percentage_alone_is_no_drug():
+    # no substance, no drug form: a count of anything or a percentage says nothing of a drug
+    assert p("Set of 5 x 50 Euro").is_drug is False
+    assert p("Hunting rounds .22 - 50 pcs").is_drug is False
+    assert p("$100 store voucher 70%").is_drug is False
+    assert p("Windows server x64 preinstalled").is_drug is False
+    # ... but a count of pills is, and a press named with a count and a dose is ecstasy
+    assert p("20 pills, white, scored").is_drug is True
+    o = p("SunPressed - 30 x 140MG pills")
+    assert (o.is_drug, o.substance, o.units) == (True, "mdma", 30)
+    assert p("Oz-Pressed - 30 x 140MG pills").substance == "mdma"  # "Oz" alone is no ounce here
+
+
+def test_ordinals_are_no_quantities():
+    assert p("Cannabis for growers, 8th edition").is_drug is False
+    assert p("MDMA 1st class 1g").units is None
+    assert p("5st xanax 2mg").units == 5
+
+
+def test_a_count_after_decoration_still_leads():
+    o = p("ä‰å 1 Pink Panther speed")
+    assert (o.is_drug, o.substance) == (True, "amphetamine")
+
+
 def test_custom_listings_are_unknown():
     assert p("custom listing for bob").is_drug is None
 

@@ -173,8 +173,9 @@ def _year_without_quantity(toks: Tokens, m: Mentions) -> bool:
 _XTC_DOSE = (80.0, 350.0)
 
 
-def _looks_like_xtc(m: Mentions, f: Found, tax: Taxonomy) -> bool:
-    if m.mass or not m.dose or f.classes:
+def _looks_like_xtc(toks: Tokens, m: Mentions, f: Found, tax: Taxonomy) -> bool:
+    # a unit word alone is no mass here: "Oz-Pressed - 100 x 130MG Pills" (Australian-pressed)
+    if not m.dose or f.classes or any(not _unit_alone(toks, x) for x in m.mass):
         return False
     d = m.dose[0].value
     pill = any(e.value == "pill" for _, e in f.forms) or any(c.unit == "pill" for c in m.count)
@@ -203,6 +204,11 @@ def _form(tax: Taxonomy, sub: str | None, cls: str | None, f: Found, m: Mentions
     if sub:
         return tax.substances[sub].form
     return min(strong or weak)[1] if (strong or weak) else None
+
+
+def _unit_alone(toks: Tokens, x: Mention) -> bool:
+    """A mass read from a unit word with no number ("OZ Mazar", "QP Sour Diesel")."""
+    return toks.text[x.start] == x.unit and x.unit in U.ALONE
 
 
 # --- purity -----------------------------------------------------------------------------------------
@@ -281,11 +287,12 @@ def _quantities(toks: Tokens, m: Mentions, form: str | None, sub: str | None, ta
     discrete_form = form in tax.discrete_forms
     masses = _distinct_masses(toks, m.mass)
     # a unit word alone ("OZ Mazar") counts only when nothing else states the quantity ("Oz-Pressed 100 x 130mg")
-    alone = [x for x in masses if toks.text[x.start] == x.unit and x.unit in U.ALONE]
+    alone = [x for x in masses if _unit_alone(toks, x)]
     if alone and (len(alone) < len(masses) or m.count or m.dose or m.volume):
         masses = [x for x in masses if x not in alone]
     counts = m.count
     doses = m.dose
+    lead = _lead(toks) if m.bare else 0
     prices = [p for p in m.price if not p.per_unit]
     count_word = any(c.unit for c in counts)
     # A dose with no count and no pill word is a mass when it is larger than a dose can be.
@@ -321,7 +328,7 @@ def _quantities(toks: Tokens, m: Mentions, form: str | None, sub: str | None, ta
     count = counts[0].value if counts else None
     if count is None and m.bare:
         b = m.bare[0]
-        if b.start == 0 and b.value == int(b.value) and 1 <= b.value <= 10000 and (
+        if b.start <= lead and b.value == int(b.value) and 1 <= b.value <= 10000 and (
                 discrete_form or dose is not None):
             count = b.value  # "20 XTC Pillen", "1 Herbalife ~100mg MDMA"
     grams = None
@@ -354,7 +361,7 @@ def _quantities(toks: Tokens, m: Mentions, form: str | None, sub: str | None, ta
     elif not discrete_form and sub is not None and m.bare:
         # "0.5 a-pvp white", "METHADONE 0.5": a bare decimal in a dead-drop shop means grams
         decs = [b for b in m.bare if b.value != int(b.value) and 0 < b.value < 50]
-        ints = [b for b in m.bare if b.start == 0 and b.value == int(b.value) and 0 < b.value <= 100]
+        ints = [b for b in m.bare if b.start <= lead and b.value == int(b.value) and 0 < b.value <= 100]
         pick = decs[0] if decs else (ints[0] if ints and not counts else None)
         if pick is not None:
             grams = pick.value
@@ -362,6 +369,15 @@ def _quantities(toks: Tokens, m: Mentions, form: str | None, sub: str | None, ta
     if grams is None and count is None and dose is None and vol is None:
         return [], flags, False
     return [Qty(grams=grams, units=count, dose_mg=dose, volume_ml=vol)], flags, False
+
+
+def _lead(toks: Tokens) -> int:
+    """The first token after decoration: symbols and the debris of a mangled encoding ("ä‰å 1 Pink
+    Panther", "★★ 5x ..."), so that a leading count is read as one."""
+    for i, (t, k) in enumerate(zip(toks.text, toks.kind, strict=True)):
+        if k == NUM or (k == WORD and not all("\u00a0" <= ch <= "\u02ff" for ch in t)):
+            return i
+    return 0
 
 
 def _has_discrete_word(form: str | None, toks: Tokens) -> bool:
@@ -406,11 +422,11 @@ def _text_price(m: Mentions, toks: Tokens) -> tuple[float, str] | None:
 
 # --- the text analysis -------------------------------------------------------------------------------
 
-def _evidence(m: Mentions, f: Found, purity: float | None, tax: Taxonomy) -> bool:
+def _evidence(toks: Tokens, m: Mentions, f: Found, purity: float | None, tax: Taxonomy) -> bool:
     """Does the text look like a drug offer: a quantity, a purity, a pill word, a leading count?"""
     return bool(m.mass or m.dose or m.count or m.volume or purity is not None
                 or any(not e.weak and e.value in tax.discrete_forms for _, e in f.forms)
-                or (m.bare and m.bare[0].start == 0))
+                or (m.bare and m.bare[0].start <= _lead(toks)))
 
 
 @lru_cache(maxsize=1 << 17)
@@ -423,7 +439,7 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
     m = scan(toks, f.numbers)
     purity, purity_range = _purity(toks, m) if m.pct else (None, False)
     quantity = bool(m.mass or m.dose or m.count)
-    evidence = quantity or _evidence(m, f, purity, tax)
+    evidence = quantity or _evidence(toks, m, f, purity, tax)
     flags: list[str] = []
     if f.nondrug:
         unknown = [p for p in f.nondrug if p[1].value in tax.unknown_categories]
@@ -466,12 +482,14 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
         # count: "10 x counterfeit 50 euro", "100 x tracking labels"
         is_drug = False
         category = min(f.weak_nondrug, key=lambda p: p[0])[1].value
-    elif _looks_like_xtc(m, f, tax):
+    elif _looks_like_xtc(toks, m, f, tax):
         is_drug, sub, cls = True, "mdma", tax.substances["mdma"].cls
         flags.append("substance-inferred")  # "25x SS Pills (220mg)"
-    elif quantity or (purity is not None) or any(not e.weak and e.value in tax.discrete_forms
-                                                  for _, e in f.forms):
-        is_drug = True  # a drug quantity, substance unknown ("50 gram ethcatinone")
+    elif m.mass or m.dose or any(c.unit for c in m.count) or any(not e.weak and e.value in tax.discrete_forms
+                                                                  for _, e in f.forms):
+        # a drug quantity, substance unknown ("50 gram ethcatinone", "20 pills"). A bare count or a
+        # percentage alone is not one: "5 x 50 Euro", "50 pcs" of ammunition, "Amazon GC 72%".
+        is_drug = True
         flags.append("substance-unknown")
     else:
         is_drug = False  # nothing in the text speaks of a drug

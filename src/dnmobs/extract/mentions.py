@@ -62,6 +62,10 @@ _COUNT_WORDS = frozenset({"x", "×", "qty", "quantity", "qt"})
 _NOT_AFTER_FRACTION = frozenset({"p", "point", "points", "ball", "balls", "key", "keys"})
 _AFTER_FRACTION = frozenset({"of", "an", "a"})
 _TH = frozenset({"th", "ths"})
+_CPU_BITS = frozenset({"32", "64", "86"})
+# "8th Edition", "21st Century": an ordinal, not an eighth or a count of 21 pieces
+_ORDINAL_NOUNS = frozenset({"edition", "ed", "century", "anniversary", "generation", "gen", "birthday", "floor",
+                            "grade", "place", "annual", "street", "avenue", "ave", "revision", "volume", "vol"})
 
 
 def scan(toks: Tokens, skip: set[int]) -> Mentions:
@@ -167,10 +171,12 @@ def _one(toks: Tokens, i: int, skip: set[int], m: Mentions) -> int:
                 m.volume.append(Mention(v * f, start, j, u))
             used.update(range(start, j + 1))
             return j + 1
-        if u in _TH and v == 8:
+        if u in _TH and v == 8 and not (j + 1 < n and text[j + 1] in _ORDINAL_NOUNS):
             m.mass.append(Mention(U.OUNCE / 8, start, j, "8th"))
             used.update(range(start, j + 1))
             return j + 1
+        if u == "st" and not space[j] and t[-1:] == "1" and t[-2:] != "11":
+            return j + 1  # "1st", "21st": an ordinal ("5st" stays 5 pieces)
         if u in U.COUNT:
             if u in ("x", "×") and j + 1 < n and text[j + 1] in U.NOT_A_COUNT:
                 return j + 1
@@ -241,8 +247,9 @@ def _count_before_number(toks: Tokens, i: int, m: Mentions) -> None:
         j += 1
     if j < len(text) and kind[j] == NUM and j not in m.used:
         v = toks.val[j]
-        # "2 x 5g": the number after x belongs to the mass
-        if v is not None and v == int(v) and not (j + 1 < len(text) and _unit_word(text[j + 1])):
+        # "2 x 5g": the number after x belongs to the mass; "x64", "x86" name a processor, not a count
+        if v is not None and v == int(v) and not (j + 1 < len(text) and _unit_word(text[j + 1])) \
+                and not (text[j] in _CPU_BITS and not toks.space[j]):
             m.count.append(Mention(v, i, j, ""))
             m.used.update(range(i, j + 1))
 
