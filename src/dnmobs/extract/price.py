@@ -7,11 +7,15 @@ USD price is None and ``price_note`` says why; a rate is never assumed.
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from functools import lru_cache
 
-from dnmobs.extract.mentions import scan
-from dnmobs.extract.text import MAX_TEXT, normalize, parse_number, tokenize
+from dnmobs.extract.mentions import Mention, scan
+from dnmobs.extract.text import MAX_TEXT, NUM, Tokens, normalize, parse_number, tokenize
+from dnmobs.extract.units import CODES, CRYPTO, SUBUNIT, SYMBOLS
+
+FIAT = frozenset({*CODES.values(), *SYMBOLS.values()}) - CRYPTO - set(SUBUNIT) - {"BTC"}
 
 # Markets whose listings are priced in one coin; a bare number shown by them is in that coin.
 MARKET_CURRENCY = {"agora": "BTC", "dream": "BTC", "silkroad": "BTC", "silk road": "BTC", "silkroad2": "BTC",
@@ -23,28 +27,70 @@ _MIN_USD_PER_GRAM = 0.2
 _MIN_USD = 0.5
 
 
+# How prices are written beyond what the tokenizer reads as one number (a Python ``re``, audited for
+# linear time: no repetition nests another unbounded one, each repetition is bounded or ends at a
+# character class it cannot contain; tests/test_price_forms.py times adversarial input):
+# - a whole amount with a dash for the cents: '75,-', '75,- €', '1.250,-', Swedish '75:-', Swiss '75.-'
+_WHOLE_DASH = re.compile(r"(\d)[,.:](?:--?|[–—])(?!\d)")
+# - thousands grouped by a space (also no-break and thin spaces) or an apostrophe: '2 125', '1'200',
+#   '12 500,50'. Only runs of 3-digit groups after a head of 1-3 digits not glued to another number.
+_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f\u2009'’]\d{3})+(?![\d])")
+_GROUP_SEP = re.compile(r"[ \u00a0\u202f\u2009'’]")
+# a single dot then three digits: thousands in a fiat price ('3.674 €', '$4.580': fiat amounts have
+# at most two decimals), a decimal in a coin price ('1.087 BTC')
+_DOT_THOUSANDS = re.compile(r"[1-9]\d{0,2}\.\d{3}")
+# '25e', '25 E': euros, when that is the whole price (menus write it so; in running text 'e' is no currency)
+_E_EURO = re.compile(r"([\d.,]{1,20})\s?[eE]")
+
+
+def _ungroup(m: re.Match) -> str:
+    return _GROUP_SEP.sub("", m.group(0))
+
+
+def price_text(text: str) -> str:
+    """A displayed price with the forms the tokenizer does not read as one number rewritten:
+    '243,- €' -> '243 €', '$2 125' -> '$2125'."""
+    if "-" in text or "–" in text or "—" in text:
+        text = _WHOLE_DASH.sub(r"\1", text)
+    text = _GROUPED.sub(_ungroup, text)
+    e = _E_EURO.fullmatch(text)
+    return f"{e.group(1)} €" if e else text
+
+
+def amount_of(p: Mention, toks: Tokens) -> float:
+    """The amount of a price mention, with a fiat '3.674' read as thousands."""
+    if p.unit not in FIAT:
+        return p.value
+    for k in range(p.start, p.end + 1):
+        if toks.kind[k] == NUM and _DOT_THOUSANDS.fullmatch(toks.raw[k]):
+            return float(toks.raw[k].replace(".", ""))
+    return p.value
+
+
 @lru_cache(maxsize=65536)
 def parse_displayed(text: str) -> tuple[float | None, str | None, float | None]:
     """(amount, currency, USD shown) of a displayed price: 'USD 120.00 (0.0901 BTC)' ->
     (120.0, 'USD', 120.0); '0.0122 BTC' -> (0.0122, 'BTC', None); '1.200,50 €' -> (1200.5, 'EUR', None);
-    a bare number -> (amount, None, None)."""
+    '243,- €' -> (243.0, 'EUR', None); '$2 125' -> (2125.0, 'USD', 2125.0); '3.674 euro' -> (3674.0, 'EUR',
+    None); a bare number -> (amount, None, None)."""
     if not text or not text.strip():
         return None, None, None
     t = text.strip()
     if t.replace(".", "", 1).isdigit():  # a bare number: most coin prices
         return parse_number(t), None, None
-    toks = tokenize(normalize(text[:MAX_TEXT]))
+    t = price_text(normalize(t[:MAX_TEXT]))
+    toks = tokenize(t)
     m = scan(toks, set())
     prices = [p for p in m.price if not p.per_unit]
     if not prices:
         nums = [b.value for b in m.bare]
         if len(nums) == 1 and len(toks) <= 3:
             return nums[0], None, None
-        v = parse_number(text.strip())
+        v = parse_number(t)
         return (v, None, None) if v is not None else (None, None, None)
     first = prices[0]
-    usd = next((p.value for p in prices if p.unit == "USD"), None)
-    return first.value, first.unit, usd
+    usd = next((amount_of(p, toks) for p in prices if p.unit == "USD"), None)
+    return amount_of(first, toks), first.unit, usd
 
 
 def market_currency(market: str | None) -> str | None:
