@@ -87,6 +87,19 @@ def test_chatter_without_prices_gives_no_items(post):
     ("1/8 oz 45$", [("q", "1/8 oz"), ("p", "45$")]),
     ("80€/g", [("p", "80€"), ("q", "/g")]),
     ("100 руб 2 шт", [("p", "100 руб"), ("q", "2 шт")]),
+    ("10g 480,- €", [("q", "10g"), ("p", "480,- €")]),
+    ("10g 480.-", [("q", "10g"), ("p", "480.-")]),
+    ("10g 480,– €", [("q", "10g"), ("p", "480,– €")]),
+    ("25g 1.120,- €", [("q", "25g"), ("p", "1.120,- €")]),
+    ("€ 95,- 5g", [("p", "€ 95"), ("q", "5g")]),
+    ("100g $3 260", [("q", "100g"), ("p", "$3 260")]),
+    ("4 790usd 200g", [("p", "4 790usd"), ("q", "200g")]),
+    ("batch 2/11/2021 €640 20g", [("p", "€640"), ("q", "20g")]),      # not '2021 €'
+    ("restock 14.03.2024 €55 1g", [("p", "€55"), ("q", "1g")]),        # not '03.2024 €'
+    ("Speed 60 €100g", [("p", "60 €"), ("q", "100g")]),                # '€100g' is no price
+    ("1 Pound Blue Dream 1 700 EUR", [("q", "1 Pound"), ("p", "1 700 EUR")]),
+    ("Hash 50 pounds", [("p", "50 pounds")]),                          # alone, a pound is money
+    ("25E-NBOMe 20 x 800ug 30€", [("q", "20 x"), ("q", "800ug"), ("p", "30€")]),
     ("ABC5g x", []),
     ("Ordered 3 times", []),
 ])
@@ -102,7 +115,8 @@ def test_fuzz_items_are_parts_of_the_post(post):
         assert item.line < post.count("\n") + 1
 
 
-@pytest.mark.parametrize("unit", ["1g 1€ ", "1g ", "1€ ", "x1 ", "€", "1" * 9 + " ", "a\n", "1g\n1€\n", "1 000", "0,", "1,-", "eur"])
+@pytest.mark.parametrize("unit", ["1g 1€ ", "1g ", "1€ ", "x1 ", "€", "1" * 9 + " ", "a\n", "1g\n1€\n", "1 000", "0,", "1,-", "eur",
+                                  "1/1/2017 €1 ", "1.1.2017 €", "1,– ", "1 pound ", "1e-a "])
 def test_adversarial_posts_take_linear_time(unit):
     small, big = unit * 2_000, unit * 20_000
     t0 = time.perf_counter()

@@ -85,6 +85,29 @@ def test_is_offer_rules():
     assert not is_offer({"price_amount": 10.0, "category": "service"})  # a courier fee
     assert not is_offer({"price_amount": 100.0})  # 'free delivery over 100€'
     assert not is_offer({"is_drug": True, "grams": 1.0})  # no price
+    # goods the engine does not name: an offer when the item states a quantity of its own
+    assert is_offer({"price_amount": 90.0, "is_drug": False}, quantity=True)
+    assert not is_offer({"price_amount": 90.0, "is_drug": False})
+    assert not is_offer({"price_amount": 10.0, "category": "service"}, quantity=True)
+
+
+@pytest.mark.parametrize(("post", "want"), [
+    # whole amounts with a dash, grouped thousands, fiat thousands with a dot
+    ("❄️ Cocaine 91% 10g ➖ 610,- €\n❄️ Cocaine 91% 50g ➖ 2.480,- €", [(610.0, "EUR", 10.0), (2480.0, "EUR", 50.0)]),
+    ("🔥 MDMA crystal 100g | $2 340", [(2340.0, "USD", 100.0)]),
+    ("Speed paste 500g = 3.150 euro", [(3150.0, "EUR", 500.0)]),
+    ("🍁 Amnesia Haze 1kg — 4 800€ / 2kg — 9 100€", [(4800.0, "EUR", 1000.0), (9100.0, "EUR", 2000.0)]),
+    ("1 350usd >> 50g Ketamine needles", [(1350.0, "USD", 50.0)]),
+    # a date in the name is no price; the symbol glued to the amount decides
+    ("Lemon Haze harvest 3/10/2022 £1240 28g", [(1240.0, "GBP", 28.0)]),
+    # a pound beside a price is the weight
+    ("2 Pound Outdoor Kush | 1 950 EUR", [(1950.0, "EUR", 896.0)]),
+    # an amount in a coin keeps its decimals
+    ("Ketamine 10g = 1.105 BTC", [(1.105, "BTC", 10.0)]),
+])
+def test_menu_amounts(post, want):
+    got = [(o["price_amount"], o["price_currency"], o["grams"]) for _, o in offers_of_text(post)[1]]
+    assert got == want
 
 
 @pytest.mark.parametrize("post", ["Free delivery on orders over 100€!", "Minimum order is 50 EUR from now on",

@@ -29,15 +29,21 @@ from typing import NamedTuple
 # number ('0.0136', not '0.013') and the whole word ('euro', not 'eur').
 _NUM = r"(?:\d{1,3}(?:[ ,.'’]\d{3}){1,4}(?:[.,]\d{1,8})?|\d{1,9}(?:[.,]\d{1,8})?|[.,]\d{1,8})(?!\d)"
 _SYM = r"[€$£¥₽₴₿]"
+_SYMBOLS = frozenset("€$£¥₽₴₿")
 _END = r"(?![^\W\d_])"  # not followed by a letter
+_CODE_END = r"(?![^\W\d_]|-\w)"  # nor by a dash and a name: '25E-NBOMe' is no price in 'e' (euro)
 _CODES = (r"eur|euros?|usd|us\$|gbp|chf|aud|cad|nzd|sek|nok|dkk|pln|czk|huf|rub|uah|gel|btc|xmr|ltc|eth|usdt|"
           r"dollars?|bucks|pounds?|quid|руб(?:лей|\.)?|р\.|грн|zł|kč|e")
 # a price: symbol or code on either side of a number; '75,-' is a price in Dutch and German posts
 _START = r"(?<![^\W_])"  # not preceded by a letter or digit: 'x50 240€' has the price '240€', not '50 240€'
+# a price does not start inside another number ("12.05.2023 €80": not "05.2023 €")
+_PSTART = _START + r"(?<!\d[.,])"
+# '75,-', '75.-', '75,--', '75,–': a whole amount (Dutch, German, Swiss menus), '1.250,- €'
+_DASH = r"\d{1,6}(?:[ .]\d{3}){0,3}[,.](?:--?|[–—])(?![-\d])"
 _PRICE = re.compile(
-    r"(?i)" + _START + r"(" + _SYM + r"\s?" + _NUM + r"|" + _NUM + r"\s?" + _SYM + r"|" + _NUM + r"\s?(?:" + _CODES + r")" + _END +
+    r"(?i)" + _PSTART + r"(" + _SYM + r"\s?" + _NUM + r"|" + _NUM + r"\s?" + _SYM + r"|" + _NUM + r"\s?(?:" + _CODES + r")" + _CODE_END +
     r"|(?:eur|usd|gbp|chf|btc|xmr|us\$)\s?" + _NUM +
-    r"|\d{1,6}(?:[ .]\d{3}){0,3},-(?:\s?" + _SYM + r"|\s?(?:eur|euro)" + _END + r")?)")
+    r"|" + _DASH + r"(?:\s?" + _SYM + r"|\s?(?:eur|euro)" + _END + r")?)")
 _MASS = r"kg|kgs|kilos?|grams?|gramm[es]?|gramos?|grs?|gms?|g|oz|ozs|ounces?|lbs?|гр|г|кг"
 _MG = r"mg|mcg|ug|µg|μg|мг"
 _VOL = r"ml|cl"
@@ -52,6 +58,7 @@ _FILLERS = frozenset({"for", "per", "only", "now", "just", "at", "each", "a", "a
                       "is", "price", "prices", "pcs", "x", "für", "voor", "pour", "por", "para", "за", "по", "de",
                       "à", "le", "la", "el"})
 _HAS_DIGIT = re.compile(r"\d")
+_POUND = re.compile(r"(?i)pounds?$")
 _SEPARATORS = " \t-–—:|/•·=,;>→➡➖▪▫🔸🔹*+~_()[]."
 _ITEM_SEPARATORS = " \t-–—:|/•·=,;>→➡➖▪▫🔸🔹*+~_\ufe0f"
 
@@ -71,6 +78,7 @@ class Item:
     line: int  # line number in the post, from 0
     part: int  # position on its line, from 0
     price: str | None = None  # the item's (first) price as written, for the engine's displayed-price reader
+    quantity: bool = False  # whether the item's own text states a quantity (mass, volume, dose or count)
 
 
 def _boundary_ok(text: str, start: int, end: int) -> bool:
@@ -116,11 +124,24 @@ def tokens(line: str) -> list[Token]:
     found: list[Token] = []
     if not _HAS_DIGIT.search(line):  # every price and quantity has a digit, or is a unit after one
         return found
-    for m in _PRICE.finditer(line):
+    pos = 0
+    while (m := _PRICE.search(line, pos)) is not None:
         s, e = m.span(1)
+        pos = e
+        if e < len(line) and line[e].isdigit() and line[e - 1] in _SYMBOLS and line[e - 2].isspace():
+            # '2017 €1925', 'Batch 7 £80': a symbol glued to the number after it belongs to that number
+            again = _PRICE.match(line, e - 1)
+            if again is not None and _boundary_ok(line, *again.span(1)):
+                s, e = again.span(1)
+                pos = e
         if _boundary_ok(line, s, e):
             found.append(Token("p", s, e))
-    prices = list(found)  # in order, not overlapping: one pointer walks them beside the quantities
+    if len(found) >= 2 and any(_POUND.search(line, t.start, t.end) for t in found):
+        # '1 Pound of ICE  3 436 EUR': beside another price, 'pound' is the weight (as the engine reads it)
+        mass = [t for t in found if _POUND.search(line, t.start, t.end)]
+        if len(mass) < len(found):
+            found = [Token("q", t.start, t.end, "mass") if t in mass else t for t in found]
+    prices = [t for t in found if t.kind == "p"]  # in order, not overlapping: one pointer walks them beside the quantities
     j = 0
     for m in _QTY.finditer(line):
         s, e = m.span(1)
@@ -296,7 +317,7 @@ def split(text: str) -> list[Item]:
             if _residual_letters(cleaned) >= 3:
                 section = carry = cleaned
             continue
-        items.extend(Item(t, section if q else None, n, i, p) for i, (t, p, q) in enumerate(texts))
+        items.extend(Item(t, section if q else None, n, i, p, q) for i, (t, p, q) in enumerate(texts))
         if name:
             carry = name
     return items

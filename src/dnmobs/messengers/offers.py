@@ -48,13 +48,17 @@ def _rates(con: duckdb.DuckDBPyConnection):
 _NOT_GOODS = frozenset({"service"})
 
 
-def is_offer(o: dict) -> bool:
-    """A priced item that names a drug, a quantity, or a kind of goods; not a fee or a discount."""
+def is_offer(o: dict, quantity: bool = False) -> bool:
+    """A priced item that names a drug, a quantity, or a kind of goods; not a fee or a discount.
+    ``quantity``: the menu splitter found a quantity in the item's own text ('10 ml VAPE KIT £154': goods
+    the engine does not name, and whose quantity it keeps only for drugs)."""
     if o.get("price_amount") is None:
         return False
     if o.get("is_drug") or o.get("grams") or o.get("units") or o.get("unit_dose_mg") or o.get("volume_ml"):
         return True
-    return bool(o.get("category")) and o.get("category") not in _NOT_GOODS
+    if o.get("category"):
+        return o["category"] not in _NOT_GOODS
+    return quantity
 
 
 def _expand(offer: Any) -> list[dict]:
@@ -79,7 +83,7 @@ def offers_of_text(text: str, *, date=None, market: str | None = None, parse=Non
         # the price span found by the splitter goes to the engine's displayed-price reader; the engine
         # still reads amount and currency (and the quantities, from the text)
         offer = parse(item.text, item.context, item.price, date, market, rates=rates)
-        out.extend((item, o) for o in _expand(offer) if is_offer(o))
+        out.extend((item, o) for o in _expand(offer) if is_offer(o, item.quantity))
     return len(items), out
 
 
