@@ -68,8 +68,9 @@ class Truth:
         """How the price is written: 'dash' (75,- €), 'grouped' (1.200 € / $2 125 / 1,200$), 'plain'."""
         if ",-" in self.price_text:
             return "dash"
-        digits = "".join(ch for ch in self.price_text if ch.isdigit() or ch in " .,")
-        return "grouped" if self.amount >= 1000 and any(sep in digits.strip() for sep in " .,") else "plain"
+        seps = " .,\u00a0\u202f"
+        digits = "".join(ch for ch in self.price_text if ch.isdigit() or ch in seps)
+        return "grouped" if self.amount >= 1000 and any(sep in digits.strip() for sep in seps) else "plain"
 
 
 @dataclass
@@ -207,11 +208,14 @@ def render_price(usd: float, currency: str, year: int, rng: random.Random) -> tu
     amount = max(amount, 1.0)
     a = f"{amount:g}"
     if amount >= 1000 and rng.random() < 0.3:
-        a = f"{int(amount):,}".replace(",", rng.choice([",", ".", " "]))
+        # thousands as menus group them; a no-break or thin space where the post was typed in a word processor
+        a = f"{int(amount):,}".replace(",", rng.choice([",", ".", " ", "\u00a0", "\u202f"]))
     sym = {"EUR": "€", "USD": "$", "GBP": "£"}[currency]
     forms = [f"{a}{sym}", f"{sym}{a}", f"{a} {sym}", f"{a} {currency}", f"{currency} {a}", f"{a}{currency.lower()}"]
     if currency == "EUR":
-        forms += [f"{a} euro", f"{a},- €" if "." not in a and "," not in a else f"{a} €"]
+        # '75,- €', '1.250,- €', '€ 75,-': a dash for the cents (Dutch, German menus); '75\u00a0€'
+        whole = amount == int(amount) and "," not in a
+        forms += [f"{a} euro", f"{a},- €" if whole else f"{a} €", f"€ {a},-" if whole else f"€{a}", f"{a}\u00a0€"]
     if currency == "USD":
         forms += [f"{a}$", f"${a}"]
     return rng.choice(forms), amount

@@ -72,6 +72,15 @@ def test_named_items_keep_their_own_text():
     assert {i.context for i in items} == {"🍫 HASH"}
 
 
+def test_goods_text_is_the_item_without_its_prices():
+    items = split("Glass pipe 2 pcs 0.004 BTC\n❄️ Coke 90% 1g 80€ | 5g 350€\n€ 45,- Speed 10g\n"
+                  "USD 120.00 (0.0901 BTC) 1 Gram Pure")
+    assert [i.goods for i in items] == ["Glass pipe 2 pcs", "❄️ Coke 90% 1g", "❄️ Coke 90% 5g", "Speed 10g",
+                                        "1 Gram Pure"]
+    assert all(i.quantity for i in items)
+    assert not split("Shipping 15€ flat")[0].quantity
+
+
 @pytest.mark.parametrize("post", ["Good morning everyone!", "Shop closed until Monday 🙏", "", "thanks 👍",
                                   "Restock on 12.05, 100+ orders shipped this week"])
 def test_chatter_without_prices_gives_no_items(post):

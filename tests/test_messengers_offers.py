@@ -104,6 +104,8 @@ def test_is_offer_rules():
     ("2 Pound Outdoor Kush | 1 950 EUR", [(1950.0, "EUR", 896.0)]),
     # an amount in a coin keeps its decimals
     ("Ketamine 10g = 1.105 BTC", [(1.105, "BTC", 10.0)]),
+    # goods priced in a coin: the coin's name is the price's, not a word of the goods
+    ("Glass pipe 2 pcs 0.004 BTC", [(0.004, "BTC", None)]),
 ])
 def test_menu_amounts(post, want):
     got = [(o["price_amount"], o["price_currency"], o["grams"]) for _, o in offers_of_text(post)[1]]

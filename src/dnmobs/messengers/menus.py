@@ -27,7 +27,7 @@ from typing import NamedTuple
 # binding costs ~15 us per match, and menus are read line by line: re is ten times faster here.
 # '(?!\d)' after a number and '(?![^\W\d_])' (no letter) after a word make backtracking find the whole
 # number ('0.0136', not '0.013') and the whole word ('euro', not 'eur').
-_NUM = r"(?:\d{1,3}(?:[ ,.'’]\d{3}){1,4}(?:[.,]\d{1,8})?|\d{1,9}(?:[.,]\d{1,8})?|[.,]\d{1,8})(?!\d)"
+_NUM = r"(?:\d{1,3}(?:[ ,.'’\u00a0\u202f]\d{3}){1,4}(?:[.,]\d{1,8})?|\d{1,9}(?:[.,]\d{1,8})?|[.,]\d{1,8})(?!\d)"
 _SYM = r"[€$£¥₽₴₿]"
 _SYMBOLS = frozenset("€$£¥₽₴₿")
 _END = r"(?![^\W\d_])"  # not followed by a letter
@@ -39,7 +39,7 @@ _START = r"(?<![^\W_])"  # not preceded by a letter or digit: 'x50 240€' has t
 # a price does not start inside another number ("12.05.2023 €80": not "05.2023 €")
 _PSTART = _START + r"(?<!\d[.,])"
 # '75,-', '75.-', '75,--', '75,–': a whole amount (Dutch, German, Swiss menus), '1.250,- €'
-_DASH = r"\d{1,6}(?:[ .]\d{3}){0,3}[,.](?:--?|[–—])(?![-\d])"
+_DASH = r"\d{1,6}(?:[ .\u00a0\u202f]\d{3}){0,3}[,.](?:--?|[–—])(?![-\d])"
 _PRICE = re.compile(
     r"(?i)" + _PSTART + r"(" + _SYM + r"\s?" + _NUM + r"|" + _NUM + r"\s?" + _SYM + r"|" + _NUM + r"\s?(?:" + _CODES + r")" + _CODE_END +
     r"|(?:eur|usd|gbp|chf|btc|xmr|us\$)\s?" + _NUM +
@@ -79,6 +79,8 @@ class Item:
     part: int  # position on its line, from 0
     price: str | None = None  # the item's (first) price as written, for the engine's displayed-price reader
     quantity: bool = False  # whether the item's own text states a quantity (mass, volume, dose or count)
+    goods: str | None = None  # the text without its prices: what the engine reads as the title (as a market
+    # listing's title, beside its price), so that 'BTC' or '243,-' are not read as words or quantities
 
 
 def _boundary_ok(text: str, start: int, end: int) -> bool:
@@ -256,9 +258,9 @@ def _group(toks: list[Token]) -> list[list[Token]]:
     return [g for g in groups if any(x.kind == "p" for x in g)]
 
 
-def split_line(line: str, carry: str | None) -> tuple[list[tuple[str, str, bool]], str | None]:
-    """(text, price as written, has a quantity) of each item of one line, and the name later nameless
-    lines should take."""
+def split_line(line: str, carry: str | None) -> tuple[list[tuple[str, str, bool, str]], str | None]:
+    """(text, price as written, has a quantity, text without its prices) of each item of one line, and
+    the name later nameless lines should take."""
     toks = tokens(line)
     groups = _group(toks)
     if not groups:
@@ -285,8 +287,10 @@ def split_line(line: str, carry: str | None) -> tuple[list[tuple[str, str, bool]
         price = next(line[t.start:t.end] for t in g if t.kind == "p")
         has_qty = any(t.kind == "q" for t in g)
         own = _without(line[s:e], [(t.start - s, t.end - s) for t in g])
+        goods = _trim(_without(line[s:e], [(t.start - s, t.end - s) for t in g if t.kind == "p"])
+                      .replace("( )", "").replace("[ ]", ""))  # '(0.0901 BTC)' leaves no empty brackets
         if _residual_letters(own) >= 3:
-            items.append((text, price, has_qty))
+            items.append((text, price, has_qty, goods))
             continue
         prefix = carry
         if i and own_name:
@@ -296,7 +300,8 @@ def split_line(line: str, carry: str | None) -> tuple[list[tuple[str, str, bool]
                 drop = [(t.start, t.end) for t in groups[0] if t.kind == "p" or t.unit in kinds or t.unit == "per"]
                 prefixes[kinds] = _clean(_without(line[spans[0][0]:spans[0][1]], drop))
             prefix = prefixes[kinds]
-        items.append((f"{prefix} {_trim(text)}" if prefix else text, price, has_qty))
+        items.append((f"{prefix} {_trim(text)}" if prefix else text, price, has_qty,
+                      f"{prefix} {goods}" if prefix else goods))
     return items, (name if own_name else None)
 
 
@@ -317,7 +322,7 @@ def split(text: str) -> list[Item]:
             if _residual_letters(cleaned) >= 3:
                 section = carry = cleaned
             continue
-        items.extend(Item(t, section if q else None, n, i, p, q) for i, (t, p, q) in enumerate(texts))
+        items.extend(Item(t, section if q else None, n, i, p, q, g) for i, (t, p, q, g) in enumerate(texts))
         if name:
             carry = name
     return items

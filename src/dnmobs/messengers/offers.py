@@ -80,9 +80,9 @@ def offers_of_text(text: str, *, date=None, market: str | None = None, parse=Non
     items = menus.split(text)
     out = []
     for item in items:
-        # the price span found by the splitter goes to the engine's displayed-price reader; the engine
-        # still reads amount and currency (and the quantities, from the text)
-        offer = parse(item.text, item.context, item.price, date, market, rates=rates)
+        # the price found by the splitter goes to the engine's displayed-price reader, the rest of the item
+        # to its title reader, as a market listing's price and title
+        offer = parse(item.goods or item.text, item.context, item.price, date, market, rates=rates)
         out.extend((item, o) for o in _expand(offer) if is_offer(o, item.quantity))
     return len(items), out
 
