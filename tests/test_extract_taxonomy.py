@@ -115,6 +115,10 @@ def _meaning(term: str):
         ("geroin", "heroin", None, None),  # Russian, Latin transliteration
         ("wiet", "cannabis", None, None),  # Dutch
         ("мефедрон", "mephedrone", None, None),
+        ("amphetemine", "amphetamine", None, None),  # a misspelling
+        ("medibles", "cannabis", "edible", None),
+        ("tangerine dreams", "cannabis", "flower", None),  # strain names take a plural
+        ("syrian rue", "harmala", None, None),
     ],
 )
 def test_synonyms(term, substance, form, brand):
@@ -145,3 +149,26 @@ def test_docs_are_generated_from_the_data():
     assert doc == render_markdown(), (
         "docs/taxonomy.md is stale: run `python -m dnmobs.extract > docs/taxonomy.md`"
     )
+
+
+def test_cutting_agents_that_are_drugs_give_way_to_the_drug_they_cut():
+    from dnmobs.extract import parse_listing
+
+    o = parse_listing("Lidocaine HCl 100g")
+    assert (o.is_drug, o.substance, o.substance_class) == (True, "local-anaesthetics", "other")
+    assert parse_listing("Benzocaine-free cocaine 1g").substance == "cocaine"
+    assert parse_listing("Mannitol 500g").is_drug is False  # an inert bulking agent
+
+
+def test_cbd_beside_cannabis_itself_is_cannabis():
+    from dnmobs.extract import parse_listing
+
+    assert parse_listing("CBD oil 10ml 500mg").substance == "cbd"
+    assert parse_listing("CBD Kush feminized seeds x 5").substance == "cannabis"
+    assert parse_listing("CBD gummies 10x 25mg, 1mg THC").substance == "cannabis"
+
+
+def test_defer_to_names_a_substance():
+    tax = load()
+    for s in tax.substances.values():
+        assert s.defer_to is None or s.defer_to in tax.substances

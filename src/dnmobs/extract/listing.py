@@ -139,7 +139,11 @@ def _choose_substance(f: Found, evidence: bool, m: Mentions, tax: Taxonomy) -> t
     term needs evidence of a drug offer, and no dose far above what one pill of it holds ("Fruit
     Loops bars 500mg" are not Xanax bars)."""
     if f.subs:
-        return _first_major(f.subs), False
+        e = _first_major(f.subs)
+        defer = tax.substances[e.value].defer_to
+        if defer is not None:  # "CBD Blue Shark feminized seeds", "CBD cheeba chews": cannabis
+            e = next((x for _, x in sorted(f.subs, key=lambda p: p[0]) if x.value == defer), e)
+        return e, False
     if f.weak_subs and evidence and not any(not e.weak for _, e in f.classes):
         dose = m.dose[0].value if m.dose else None
         for _, e in sorted(f.weak_subs, key=lambda p: (p[1].minor, p[0])):

@@ -52,6 +52,8 @@ class Substance:
     strains: tuple[str, ...]
     presses: tuple[str, ...]
     minor_forms: frozenset[str] = frozenset()
+    minor: bool = False         # every term is minor: another substance named beside it wins (cutting agents)
+    defer_to: str | None = None  # a substance named beside it wins, even by a minor term (CBD -> cannabis)
 
 
 @dataclass
@@ -122,7 +124,11 @@ def load() -> Taxonomy:
             brands={b: _tuple(t) for b, t in (d.get("brands") or {}).items()}, form_terms=ft,
             strains=_tuple((d.get("strains") or {}).get("terms")),
             presses=_tuple((d.get("presses") or {}).get("terms")),
-            minor_forms=frozenset(d.get("minor_forms", ())))
+            minor_forms=frozenset(d.get("minor_forms", ())), minor=bool(d.get("minor", False)),
+            defer_to=d.get("defer_to"))
+    for sid, s in subs.items():
+        if s.defer_to is not None and s.defer_to not in subs:
+            raise ValueError(f"substance {sid}: defer_to names an unknown substance {s.defer_to!r}")
     for cid, c in classes.items():
         for f in c.get("forms", []):
             if f not in forms:
@@ -195,9 +201,9 @@ def _build_lexicon(tax: Taxonomy) -> None:
             add(term, lambda w, fid=fid: Entry(FORM, fid, w))
     for s in tax.substances.values():
         for term in s.names:
-            add(term, lambda w, s=s: Entry(SUB, s.id, w))
+            add(term, lambda w, s=s: Entry(SUB, s.id, w, minor=s.minor))
         for term in s.slang:
-            add(term, lambda w, s=s: Entry(SUB, s.id, w))
+            add(term, lambda w, s=s: Entry(SUB, s.id, w, minor=s.minor))
         for brand, terms in s.brands.items():
             for term in terms:
                 add(term, lambda w, s=s, brand=brand: Entry(SUB, s.id, w, brand=brand))
@@ -207,7 +213,9 @@ def _build_lexicon(tax: Taxonomy) -> None:
             for term in terms:
                 add(term, lambda w, s=s, form=form: Entry(SUB, s.id, w, form=form, minor=form in s.minor_forms))
         for term in s.strains:
-            add(term, lambda w, s=s: Entry(SUB, s.id, w, form="flower", minor=True))
+            plural = _split_weak(term)[0][-1:].isalpha()  # "Tangerine Dreams", not "Skunk 1s"
+            for t in (term, _plural(term)) if plural else (term,):
+                add(t, lambda w, s=s: Entry(SUB, s.id, w, form="flower", minor=True))
         for term in s.presses:
             for t in (term, _plural(term)):  # "Red Defqons", "Orange Owls"
                 add(t, lambda w, s=s: Entry(SUB, s.id, w, form="pill", minor=True))
@@ -235,8 +243,12 @@ def render_markdown() -> str:
            "Generated from `src/dnmobs/extract/taxonomy.toml` by `python -m dnmobs.extract > docs/taxonomy.md`;",
            "do not edit by hand (a test checks that this file matches the data).", "",
            "A term ending in `?` is *weak*: an ordinary word that is also slang. It counts only when no",
-           "strong substance term is present, the text states a drug quantity or purity, and no non-drug",
-           "term is present. Terms match whole tokens, ignoring case, accents, hyphens and spaces inside.", "",
+           "strong substance term is present and the text shows a drug offer (a quantity, a purity, a pill",
+           "word, a leading count); a strong non-drug term still decides. Terms match whole tokens, ignoring",
+           "case, accents, hyphens and spaces inside.", "",
+           "A *minor* substance (cutting agents, and strain, press and generic form words of any substance)",
+           "gives way to another substance named beside it; a substance that *defers to* another gives way",
+           "to it even when that one is named by a minor term (CBD beside cannabis seeds is cannabis).", "",
            "## Classes", "", "| class | label | substances | forms a generic form word may give |",
            "|---|---|---|---|"]
     by_class: dict[str, list[str]] = {c: [] for c in tax.classes}
@@ -265,7 +277,8 @@ def render_markdown() -> str:
             if s.presses:
                 extra.append(f"**pill presses**: {_md_terms(s.presses)}")
             forms = "; ".join([x for x in [forms, *extra] if x])
-            flags = " (potent)" if s.potent else ""
+            flags = (" (potent)" if s.potent else "") + (" (minor)" if s.minor else "") + \
+                (f" (defers to `{s.defer_to}`)" if s.defer_to else "")
             out.append(f"| `{sid}`{flags} | {s.form} | {_md_terms([*s.names, *s.slang])} | {brands} | {forms} |")
         out.append("")
     out += ["## Word endings", "",
