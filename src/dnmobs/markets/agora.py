@@ -24,9 +24,12 @@ from dnmobs.markets import errors, fields, model
 from dnmobs.markets.doc import Doc, text_of
 from dnmobs.markets.model import Parsed
 from dnmobs.markets.util import (
+    BR_ID,
     TEXT,
+    TEXT_ID,
     Selectors,
     block_text,
+    child,
     children,
     has_class,
     next_element,
@@ -41,7 +44,8 @@ CONFIDENCE = 1.0
 
 REGIONS = {"header": "topmost", "nav": "top-navigation", "main": "middlestuff"}  # ids of <body>'s children
 HEADER = Selectors({"heading": "#page-heading", "rate": "#login-info-bar"})
-NAV = Selectors({"crumbs": ".topnav-element a"}, many=("crumbs",))  # every step of the category path
+CRUMB = "topnav-element"  # the class of each step of the category path, a link inside it
+NAV = Selectors({"crumbs": f".{CRUMB} a"}, many=("crumbs",))
 MAIN = Selectors({
     "product": "#single-product",
     "bio": ".vendorbio-description",
@@ -65,8 +69,9 @@ VENDOR = Selectors({  # under "main"
     "last_seen": ".vendorbio-stats-online",
     "bio": ".vendorbio-description",
     "pgp": ".pgptoken",
+    "rows": LIST_ROWS,  # before "feedback", whose selector also ends in 'tr': rows need no ancestor check
     "feedback": ".embedded-feedback-list tr",
-}, many=("feedback",))
+}, many=("rows", "feedback"))
 VENDOR_FIRST = {"handle": "strong", "ratings": "span.gen-user-ratings"}  # the first of many: looked up alone
 # Cells of a listing row, in order after the name cell: price, ships; then the vendor on category pages.
 LIST_CELLS = ("name", "price", "ships", "vendor")
@@ -86,13 +91,55 @@ def landmarks(doc: Doc) -> dict:
             regions = {name: ids.get(id_) for name, id_ in REGIONS.items()}
         if not regions or None in regions.values():  # not the usual skeleton: look everywhere
             regions = dict.fromkeys(REGIONS, doc.tree.root)
-        # most pages are product pages: a lookup that stops at the product box spares the full query
-        product = select_first(regions["main"], MAIN.table["product"])
+        # most pages are product pages: finding the product box where the template puts it spares
+        # the query for every landmark (which finds it too where it is elsewhere)
+        product = _product_box(regions["main"]) if regions["main"] is not doc.tree.root else None
         main = dict.fromkeys(MAIN.table) | {"product": product} if product is not None else MAIN.first(regions["main"])
-        header = HEADER.walk(regions["header"]) if regions["header"] is not doc.tree.root else HEADER.first(
+        header = _header(regions["header"]) if regions["header"] is not doc.tree.root else HEADER.first(
             regions["header"])
-        got = doc.cache[NAME] = {**header, **NAV.first(regions["nav"]), **main, "main": regions["main"]}
+        nav = {"crumbs": _crumbs(regions["nav"])} if regions["nav"] is not doc.tree.root else NAV.first(
+            regions["nav"])
+        got = doc.cache[NAME] = {**header, **nav, **main, "main": regions["main"]}
     return got
+
+
+# Where the 2014 template puts its landmarks, followed child by child (a few nodes instead of a
+# search of the region); each is checked by its id, and a page laid out otherwise is searched.
+
+
+def _product_box(main: LexborNode) -> LexborNode | None:
+    """#single-product as the first element of the content cell (main > table > tr > last td > div)."""
+    row = child(child(child(main, "table"), "tbody"), "tr")
+    box = child(child(row, "td", last=True), "div")
+    box = next(box.iter(), None) if box is not None else None
+    return box if box is not None and box.id == MAIN.table["product"][1:] else None
+
+
+def _header(region: LexborNode) -> dict:
+    """HEADER's nodes among the children of the header table's cells, else by a walk of the region."""
+    want = {sel[1:]: name for name, sel in HEADER.table.items()}
+    got = dict.fromkeys(HEADER.table)
+    for td in children(child(child(child(region, "table"), "tbody"), "tr") or region, "td"):
+        for c in td.iter():
+            name = want.get(c.id)
+            if name and got[name] is None:
+                got[name] = c
+    return got if None not in got.values() else HEADER.walk(region)
+
+
+def _crumbs(nav: LexborNode) -> list[LexborNode]:
+    """NAV's crumbs by a walk of the small breadcrumb bar, which costs less than a query there: the
+    links with an ancestor of the CRUMB class (mostly their parent)."""
+    out = []
+    for a in nav.traverse():
+        if a.tag != "a":
+            continue
+        up = a.parent
+        while up is not None and not has_class(up, CRUMB):
+            up = up.parent
+        if up is not None:
+            out.append(a)
+    return out
 
 
 def identify(doc: Doc) -> bool:
@@ -132,10 +179,16 @@ def _page(page_type: str, rate: float | None, **kw) -> Parsed:
 def header_rate(bar: LexborNode | None) -> float | None:
     """The USD value of one BTC shown at the end of the header bar ('... :: 452.00 USD')."""
     text = text_of(bar)
-    if not text:
-        return None
-    amount, code = fields.price(text.rsplit("::", 1)[-1])
+    return _rate(text.rsplit("::", 1)[-1]) if text else None
+
+
+@lru_cache(maxsize=256)
+def _rate(text: str) -> float | None:  # the same on every page of a crawl
+    amount, code = fields.price(text)
     return amount if code == "USD" and amount else None
+
+
+_price = lru_cache(maxsize=8192)(fields.price)  # runs on every row and page; prices repeat
 
 
 def breadcrumb(crumbs: list[LexborNode]) -> str | None:
@@ -146,21 +199,32 @@ def breadcrumb(crumbs: list[LexborNode]) -> str | None:
 
 def ships(node: LexborNode | None) -> tuple[str | None, str | None]:
     """'From' and 'To' of a ships block: the text after the truck and the home icons, to a <br>."""
+    return _ships_walk(node)[:2]
+
+
+def _ships_walk(node: LexborNode | None) -> tuple[str | None, str | None, list[LexborNode]]:
+    """``ships``, and the cell's <a> and <span> children, found in the same walk (on vendor pages
+    a listing row's ships cell also holds the vendor link and its rating)."""
     if node is None:
-        return None, None
-    acc: dict[str, list[str]] = {"from": [], "to": []}
-    cur = None
+        return None, None, []
+    frm: list[str] = []
+    to: list[str] = []
+    acc = None
+    marks: list[LexborNode] = []
     for n in node.iter(include_text=True):
         tag = n.tag
         if tag == TEXT:
-            if cur:
-                acc[cur].append(n.text_content or "")
+            if acc is not None:
+                acc.append(n.text_content or "")
         elif tag == "i":
             klass = n.attributes.get("class") or ""
-            cur = "from" if "fa-truck" in klass else "to" if "fa-home" in klass else cur
+            acc = frm if "fa-truck" in klass else to if "fa-home" in klass else acc
         elif tag == "br":
-            cur = None
-    return _ships_text("".join(acc["from"]), "From:"), _ships_text("".join(acc["to"]), "To:")
+            acc = None
+        elif tag == "a" or tag == "span":
+            marks.append(n)
+    return (_ships_text("".join(frm), "From:") if frm else None, _ships_text("".join(to), "To:") if to else None,
+            marks)
 
 
 @lru_cache(maxsize=4096)
@@ -171,23 +235,42 @@ def _ships_text(text: str, prefix: str) -> str | None:
     return t or None
 
 
+_PRODUCT_TAGS = PRODUCT.tag_tables()
+
+
 def _product_children(root: LexborNode) -> tuple[dict, str | None]:
     """The product box's fields (PRODUCT, BUTTONS) and its description: the loose text and line
-    breaks between the first float-clearing div and the vendor link, in one walk of its children."""
+    breaks between the first float-clearing div and the vendor link, in one walk of its children.
+    (The walk runs on every product page over some fifty nodes, mostly text and <br>: those are told
+    by an int compare, the table's look-up is inlined, the attributes of an element read once.)"""
     f: dict = dict.fromkeys([*PRODUCT.table, *BUTTONS.values()])
+    tables, anytag = _PRODUCT_TAGS, _PRODUCT_TAGS.get(None)
     parts: list[str] = []
+    append = parts.append
     state = 0  # 0 before the description, 1 in it, 2 after it
     for n in root.iter(include_text=True):
+        tid = n.tag_id
+        if tid == TEXT_ID:
+            if state == 1:
+                append(n.text_content or "")
+            continue
+        if tid == BR_ID:
+            if state == 1:
+                append("\n")
+            continue
         tag = n.tag
-        if tag == TEXT:
-            if state == 1:
-                parts.append(n.text_content or "")
-            continue
-        if tag == "br":
-            if state == 1:
-                parts.append("\n")
-            continue
-        name = PRODUCT.match(n)
+        spec = tables.get(tag, anytag)
+        name = attrs = None
+        if spec is None:
+            name = PRODUCT.match(n)
+        else:
+            name, classed = spec
+            if classed:
+                attrs = n.attributes
+                klass = attrs.get("class")
+                if klass is not None:
+                    name = classed.get(klass, name) if " " not in klass and klass.isprintable() else PRODUCT.match(
+                        n, attrs)
         if name is not None:
             if f[name] is None:
                 f[name] = n
@@ -195,16 +278,18 @@ def _product_children(root: LexborNode) -> tuple[dict, str | None]:
                 state = 2
             continue
         if tag == "div":
-            style = n.attributes.get("style") or ""
-            if state == 0 and "clear" in style:
+            if attrs is None:
+                attrs = n.attributes
+            if state == 0 and "clear" in (attrs.get("style") or ""):
                 state = 1
             elif state == 2:
                 for b in n.iter():  # the buttons box
+                    classes = (b.attributes.get("class") or "").split()
                     for cls, key in BUTTONS.items():
-                        if has_class(b, cls):
+                        if cls in classes:
                             f[key] = next((a for a in b.iter() if a.tag == "a"), None)
         elif state == 1 and tag not in ("img", "script", "style"):
-            parts.append(n.text())
+            append(n.text())
     text = "".join(parts).strip()
     if text.endswith("Brought to you by:"):
         text = text[: -len("Brought to you by:")].rstrip()
@@ -235,13 +320,15 @@ def _band(text: str | None) -> float | None:
 def _feedback(trs: list[LexborNode], listing_key: str | None, vendor: str | None) -> list[dict]:
     out = []
     for pos, tr in enumerate(trs):
-        tds = children(tr, "td")
+        tds = [c for c in tr.iter() if c.tag == "td"]
         if len(tds) < 4:
             continue
         rating_text = text_of(tds[0])
         item = next((c for c in tds[2].iter() if c.tag == "a"), None) if len(tds) >= 5 else None
         buyer = band = None
         for c in tds[-1].iter():
+            if c.tag != "span" and c.tag != "a":
+                continue
             klass = c.attributes.get("class")
             if klass == "gen-user-link":
                 buyer = text_of(c)
@@ -275,7 +362,7 @@ def _product(doc: Doc, page: dict, rate: float | None) -> Parsed:
     key = (fields.last_segment(f["buy"].attributes.get("href") if f["buy"] is not None else None, "p")
            or _image_key(f["image"]) or _image_key(select_first(root, PRODUCT_IMAGE)) or _path_key(doc))
     price_text = text_of(f["price"])
-    amount, currency = fields.price(price_text)
+    amount, currency = _price(price_text)
     vendor = text_of(f["vendor"]) or (fields.last_segment(f["vendor"].attributes.get("href"), "vendor")
                                        if f["vendor"] is not None else None)
     band = _ratings_after(f["vendor"])
@@ -324,36 +411,38 @@ def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, 
     # Rows are many per page: cells are walked by tag, and classes read only where tags are ambiguous.
     rows = []
     for pos, tr in enumerate(trs):
-        tds = children(tr, "td")
+        tds = [c for c in tr.iter() if c.tag == "td"]
         at = next((i for i, td in enumerate(tds) if has_class(td, "column-name")), None)
         if at is None:
             continue
         cells = dict(zip(LIST_CELLS, tds[at:], strict=False))
         link = preview = None
         for c in cells["name"].iter():
-            if c.tag == "a":
+            tag = c.tag
+            if tag == "a":
                 link = link or c
-            elif c.tag == "span":
+            elif tag == "span":
                 preview = preview or c
         key = fields.last_segment(link.attributes.get("href"), "p") if link is not None else None
         if key is None:
             continue
         price_text = (cells["price"].text().strip().split("\n", 1)[0].strip() or None) if "price" in cells else None
-        amount, currency = fields.price(price_text)
-        ships_from, ships_to = ships(cells.get("ships"))
+        amount, currency = _price(price_text)
+        ships_from, ships_to, marks = _ships_walk(cells.get("ships"))
+        vendor_cell = cells.get("vendor")
+        if vendor_cell is not None:
+            marks += [c for c in vendor_cell.iter() if c.tag == "a" or c.tag == "span"]
         seller = band = None
         nofe = False
-        for cell in (cells.get("ships"), cells.get("vendor")):
-            for c in cell.iter() if cell is not None else ():
-                tag = c.tag
-                if tag == "a":
-                    seller = seller or text_of(c)
-                elif tag == "span":
-                    klass = c.attributes.get("class") or ""
-                    if "nofe" in klass:
-                        nofe = True
-                    elif "gen-user-ratings" in klass:
-                        band = text_of(c)
+        for c in marks:
+            if c.tag == "a":
+                seller = seller or text_of(c)
+                continue
+            klass = c.attributes.get("class") or ""
+            if "nofe" in klass:
+                nofe = True
+            elif "gen-user-ratings" in klass:
+                band = text_of(c)
         title = text_of(link)
         description = text_of(preview)
         seller = seller or vendor
@@ -378,7 +467,7 @@ def _grid_rows(grid: LexborNode, rate: float | None, category: str | None) -> li
         if key is None:
             continue
         price_text = text_of(select_first(cell, GRID_CELL["price"]))
-        amount, currency = fields.price(price_text)
+        amount, currency = _price(price_text)
         title = text_of(caption)
         raw = {"listing_key": key, "title": title, "price_text": price_text, "usd_rate": rate, "category": category}
         rows.append({"position": pos, "listing_key": key, "title": title, "price_text": price_text,
@@ -400,7 +489,7 @@ def _vendor(doc: Doc, page: dict, rate: float | None) -> Parsed:
         end = bio.find(PGP_END, start)
         key = bio[start:end + len(PGP_END)] if end >= 0 else bio[start:]
         bio = (bio[:start] + (bio[end + len(PGP_END):] if end >= 0 else "")).strip() or None
-    rows = _list_rows(select(page["main"], LIST_ROWS), rate, None, handle)
+    rows = _list_rows(f["rows"], rate, None, handle)
     vendor = {
         "handle": handle,
         "rating": _band(band),

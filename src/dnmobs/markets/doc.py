@@ -43,22 +43,24 @@ def _codec(label: str | None) -> str | None:
 def declared_charset(data: bytes) -> str | None:
     """The label of the first ``charset=`` inside a <meta> tag of the page's head, if any.
     (A plain scan: this runs on every page, where a regex call would cost more than the rest.)"""
-    head = data[:_SNIFF_BYTES]
-    if b"charset" not in head:  # mostly written in lower case: spare the copy when it is
-        head = head.lower()
-    at = head.find(b"charset")
+    end = min(len(data), _SNIFF_BYTES)
+    head = data  # searched up to ``end`` in place: mostly written in lower case, sparing a copy
+    at = data.find(b"charset", 0, end)
+    if at < 0:
+        head = data[:end].lower()
+        at = head.find(b"charset")
     while at >= 0:
         tag = head.rfind(b"<", 0, at)
         if tag >= 0 and head[tag:tag + 5].lower() == b"<meta" and head.find(b">", tag, at) < 0:
             i = at + len(b"charset")
-            while i < len(head) and head[i] in b" \t\r\n=\"'":
+            while i < end and head[i] in b" \t\r\n=\"'":
                 i += 1
             j = i
-            while j < len(head) and j - i < 40 and head[j] in _LABEL_CHARS:
+            while j < end and j - i < 40 and head[j] in _LABEL_CHARS:
                 j += 1
             if j > i:
                 return head[i:j].decode("ascii").lower()
-        at = head.find(b"charset", at + 1)
+        at = head.find(b"charset", at + 1, end)
     return None
 
 
@@ -100,7 +102,10 @@ def decode(data: bytes, http_charset: str | None = None) -> Decoded:
 
 def is_truncated(data: bytes) -> bool:
     """A page that stops before its closing tags: the transfer was cut."""
-    tail = data[-1024:].lower()
+    start = max(0, len(data) - 1024)
+    if data.find(b"</html", start) >= 0 or data.find(b"</body", start) >= 0:  # spares the lower() copy
+        return False
+    tail = data[start:].lower()
     return b"</html" not in tail and b"</body" not in tail
 
 

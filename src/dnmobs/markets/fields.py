@@ -88,6 +88,11 @@ def last_segment(href: str | None, after: str) -> str | None:
     """The id in a link like '/p/AbCdEf/buy' or '/vendor/name#' that follows the segment ``after``."""
     if not href:
         return None
+    prefix = f"/{after}/"
+    if href.startswith(prefix):  # the usual '/p/AbCdEf': spare the split
+        rest = href[len(prefix):]
+        if rest and "/" not in rest and "#" not in rest and "?" not in rest:
+            return rest
     segs = [s for s in href.split("#", 1)[0].split("?", 1)[0].split("/") if s]
     for i, s in enumerate(segs[:-1]):
         if s == after:

@@ -12,9 +12,19 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass
 
-from selectolax.lexbor import LexborCSSSelector, LexborNode
+from selectolax.lexbor import LexborCSSSelector, LexborHTMLParser, LexborNode
 
 TEXT = "-text"
+
+
+def _tag_ids() -> tuple[int, int]:
+    """lexbor's ids of text nodes and of <br>: an int compare is the cheapest test in a walk."""
+    p = LexborHTMLParser("<p>x<br></p>").css_first("p")
+    text, br = list(p.iter(include_text=True))
+    return text.tag_id, br.tag_id
+
+
+TEXT_ID, BR_ID = _tag_ids()
 _engines = threading.local()
 
 
@@ -87,10 +97,27 @@ class Selectors:
             index = (self._by_id, last.id) if last.id else (self._by_cls, last.cls) if last.cls else (
                 self._by_tag, last.tag)
             index[0].setdefault(index[1], []).append((order, name, chain))
-        # the tags a node must have to match at all (None: any tag may, some selector names none)
-        lasts = [c[-1] for c in (chain for _, chain in ((n, [_Simple.parse(x) for x in v.split()])
-                                                          for n, v in table.items()))]
-        self._tags = None if any(s.tag is None for s in lasts) else frozenset(s.tag for s in lasts)
+        # One-step selectors by the tag they name, in table order, for ``match``: a node's attributes
+        # are read only when its tag has a selector that needs them (the key None: selectors of any tag).
+        one = [(order, _Simple.parse(sel)) for order, sel in enumerate(table.values()) if " " not in sel.strip()]
+        names = list(table)
+        self._one: dict[str | None, list[tuple[str, str | None, str | None]]] = {}
+        for tag in {s.tag for _, s in one} | {None}:
+            self._one[tag] = [(names[o], s.id, s.cls) for o, s in one if s.tag in (tag, None)]
+        # ... and, for tags no id selector applies to, the answer to a node of one class (or none) as
+        # two dictionary look-ups: (name for any class, {class: name}); None where ids need a look.
+        self._fast: dict[str | None, tuple[str | None, dict[str, str]] | None] = {}
+        for tag, entries in self._one.items():
+            if any(id_ is not None for _, id_, _ in entries):
+                self._fast[tag] = None
+                continue
+            plain = next((name for name, _, cls in entries if cls is None), None)
+            classed: dict[str, str] = {}
+            for name, _, cls in entries:
+                if cls is None:
+                    break  # a selector of the bare tag answers every class after it
+                classed.setdefault(cls, name)
+            self._fast[tag] = (plain, classed)
 
     def first(self, root: LexborNode | None) -> dict:
         """name -> first matching node under ``root`` (None when none); name -> list for ``many``."""
@@ -147,29 +174,52 @@ class Selectors:
                 out[name] = node
         return out
 
-    def match(self, node: LexborNode) -> str | None:
+    def tag_tables(self) -> dict[str | None, tuple[str | None, dict[str, str]] | None]:
+        """What ``match`` looks up, for a walk that inlines it: tag (None: any other) -> (the name
+        of a node with no class or one the table does not name, {class: name}), or None where an
+        id selector applies. A node of several classes needs ``match``."""
+        return self._fast
+
+    def match(self, node: LexborNode, attrs: dict | None = None) -> str | None:
         """The name a node answers to by its own tag, id and class (one-step selectors only).
-        Called for many nodes in a walk, so it allocates nothing when nothing matches."""
+        Called for many nodes in a walk, so it reads the attributes (or takes ``attrs``, the
+        node's when the caller has them) only for tags some selector needs them for."""
         tag = node.tag
-        if self._tags is not None and tag not in self._tags:
-            return None
-        best = None
-        for c in self._by_tag.get(tag, ()):
-            if len(c[2]) == 1 and (best is None or c[0] < best[0]):
-                best = c
-        if self._by_id or self._by_cls:
-            attrs = node.attributes
-            if self._by_id:
-                for c in self._by_id.get(attrs.get("id"), ()):
-                    if len(c[2]) == 1 and c[2][0].tag in (None, tag) and (best is None or c[0] < best[0]):
-                        best = c
-            klass = attrs.get("class") if self._by_cls else None
-            if klass:
-                for cls in klass.split():
-                    for c in self._by_cls.get(cls, ()):
-                        if len(c[2]) == 1 and c[2][0].tag in (None, tag) and (best is None or c[0] < best[0]):
-                            best = c
-        return best[1] if best is not None else None
+        fast = self._fast.get(tag, self._fast[None]) if tag in self._fast else self._fast[None]
+        if fast is not None:
+            plain, classed = fast
+            if not classed:
+                return plain
+            klass = (attrs if attrs is not None else node.attributes).get("class")
+            if not klass:
+                return plain
+            hit = classed.get(klass)
+            if hit is not None:
+                return hit
+            if " " not in klass and klass.isprintable():  # one class, none of the table's
+                return plain
+            attrs = attrs if attrs is not None else node.attributes
+        return self._match_slow(node, tag, attrs)
+
+    def _match_slow(self, node: LexborNode, tag: str | None, attrs: dict | None) -> str | None:
+        entries = self._one.get(tag)
+        if entries is None:
+            entries = self._one[None]
+        classes = None
+        for name, id_, cls in entries:
+            if id_ is None and cls is None:
+                return name
+            if attrs is None:
+                attrs = node.attributes
+            if id_ is not None:
+                if attrs.get("id") == id_:
+                    return name
+                continue
+            if classes is None:
+                classes = (attrs.get("class") or "").split()
+            if cls in classes:
+                return name
+        return None
 
 
 def _order(cand: tuple) -> int:
@@ -209,6 +259,18 @@ def next_element(node: LexborNode) -> LexborNode | None:
     while n is not None and not n.is_element_node:
         n = n.next
     return n
+
+
+def child(node: LexborNode | None, tag: str, last: bool = False) -> LexborNode | None:
+    """The first (or last) element child of ``node`` with this tag."""
+    found = None
+    if node is not None:
+        for c in node.iter():
+            if c.tag == tag:
+                if not last:
+                    return c
+                found = c
+    return found
 
 
 def children(node: LexborNode, tag: str) -> list[LexborNode]:
