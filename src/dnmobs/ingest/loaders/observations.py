@@ -42,33 +42,45 @@ def listing_key_sql(key: str, vendor: str, title: str) -> str:
     return f"coalesce(nullif(trim({key}), ''), lower(coalesce(trim({vendor}), '')) || chr(31) || lower({norm}))"
 
 
+# A batch's records with their source id, market, crawl date and listing hash (``_lh``); ``cols``
+# names the batch's other columns a pass needs.
+_STAGE = """
+    SELECT b._r, b.src, {cols}, fb.source_id, lower(trim(coalesce(b.market, fb.market))) AS mkt,
+           coalesce(b.crawl_date, fb.d1, fb.d2, fb.d3) AS cdate,
+           hash(lower(trim(coalesce(b.market, fb.market))), b.listing_key, b.vendor, b.title) AS _lh
+    FROM {rel} b JOIN _fb fb ON fb.src = b.src
+"""
+
+
 @register("observations")
 def load(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> LoadResult:
+    """Keys are computed in narrow passes (a few integers and digests per record); the records
+    themselves are read from ``rel`` once more by the insert. Materialising the wide records (raw
+    JSON, titles) in a temp table cost more than reading them twice, and pushed the store past its
+    memory limit into spilling on big chunks."""
     res = LoadResult()
     try:
-        # One pass computes every key; refused rows are then picked out of the same table. Listing
-        # keys are computed once per distinct (market, key, vendor, title), found by a fast hash:
-        # titles repeat across snapshots and the whitespace normalisation is costly.
+        # Listing keys once per distinct (market, key, vendor, title), found by a fast hash: titles
+        # repeat across snapshots and the whitespace normalisation is costly. ``r0`` is the first
+        # record that is not refused (the reasons are the same for every record of a hash but the date).
+        con.execute(f"""
+            CREATE OR REPLACE TEMP TABLE _olk AS
+            SELECT _lh, r0, mkt, vendor, title, lkey, {digest_sql(['mkt', 'lkey'], 16)} AS listing_id
+            FROM (SELECT _lh, r0, mkt, vendor, title, {listing_key_sql('listing_key', 'vendor', 'title')} AS lkey
+                  FROM (SELECT _lh, min(_r) FILTER (WHERE {_WHY} IS NULL) AS r0, any_value(mkt) AS mkt,
+                               any_value(listing_key) AS listing_key, any_value(vendor) AS vendor,
+                               any_value(title) AS title
+                        FROM ({_STAGE.format(rel=rel, cols="b.listing_key, b.vendor, b.title")}) GROUP BY _lh))
+        """)
         con.execute(f"""
             CREATE OR REPLACE TEMP TABLE _ok AS
-            WITH s AS (
-                SELECT b.*, fb.source_id, lower(trim(coalesce(b.market, fb.market))) AS mkt,
-                       coalesce(b.crawl_date, fb.d1, fb.d2, fb.d3) AS cdate,
-                       hash(lower(trim(coalesce(b.market, fb.market))), b.listing_key, b.vendor, b.title) AS _lh
-                FROM {rel} b JOIN _fb fb ON fb.src = b.src
-            ), k AS (
-                SELECT _lh, lkey, {digest_sql(['mkt', 'lkey'], 16)} AS listing_id
-                FROM (SELECT _lh, mkt, {listing_key_sql('listing_key', 'vendor', 'title')} AS lkey
-                      FROM (SELECT _lh, any_value(mkt) AS mkt, any_value(listing_key) AS listing_key,
-                                   any_value(vendor) AS vendor, any_value(title) AS title
-                            FROM s GROUP BY _lh))
-            )
-            SELECT s.* EXCLUDE (_lh), k.lkey, k.listing_id, {_WHY} AS why, {digest_sql(_IDENTITY)} AS obs_id
-            FROM s JOIN k USING (_lh)
+            SELECT s._r, s.src, s.source_id, s.mkt, s.cdate, s._lh, {_WHY} AS why, {digest_sql(_IDENTITY)} AS obs_id
+            FROM ({_STAGE.format(rel=rel, cols=", ".join(f"b.{c}" for c in [*_FIELDS, 'raw']))}) s
+            JOIN (SELECT _lh, lkey FROM _olk) k USING (_lh)
         """)
         if con.execute("SELECT count(*) FROM _ok WHERE why IS NOT NULL").fetchone()[0]:
-            res.refused = refused_notes(con, "SELECT src, location, why, raw::VARCHAR FROM _ok "
-                                             "WHERE why IS NOT NULL ORDER BY _r")
+            res.refused = refused_notes(con, f"SELECT k.src, b.location, k.why, b.raw::VARCHAR FROM _ok k "
+                                             f"JOIN {rel} b USING (_r) WHERE k.why IS NOT NULL ORDER BY k._r")
             con.execute("DELETE FROM _ok WHERE why IS NOT NULL")
         good = counts_by_src(con, "_ok")
         if not good:
@@ -77,7 +89,7 @@ def load(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> LoadResult:
         # only collide within the same markets and dates: the anti-join is restricted to them.
         con.execute("""
             CREATE OR REPLACE TEMP TABLE _okeep AS
-            SELECT k.rowid AS keep, k.src FROM _ok k
+            SELECT k._r, k.src, k.source_id, k.mkt, k.cdate, k._lh, k.obs_id FROM _ok k
             WHERE k._r IN (SELECT min(_r) FROM _ok GROUP BY obs_id)
               AND k.obs_id NOT IN (
                   SELECT obs_id FROM observations
@@ -97,21 +109,20 @@ def load(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> LoadResult:
         try:
             con.execute(f"""
                 INSERT INTO observations (obs_id, listing_id, crawl_id, source_id, market, crawl_date, {cols}, raw)
-                SELECT k.obs_id, k.listing_id, c.crawl_id, k.source_id, k.mkt, k.cdate,
-                       {", ".join("k." + c for c in _COLUMNS)}, k.raw
-                FROM _ok k JOIN crawls c ON c.market = k.mkt AND c.crawl_date = k.cdate
-                WHERE k.rowid IN (SELECT keep FROM _okeep)
+                SELECT k.obs_id, l.listing_id, c.crawl_id, k.source_id, k.mkt, k.cdate,
+                       {", ".join("b." + c for c in _COLUMNS)}, b.raw
+                FROM _okeep k JOIN {rel} b USING (_r) JOIN _olk l USING (_lh)
+                JOIN crawls c ON c.market = k.mkt AND c.crawl_date = k.cdate
             """)
         finally:
             con.execute("RESET preserve_insertion_order")
         con.execute("""
             INSERT INTO listings (listing_id, market, listing_key, vendor, title)
-            SELECT listing_id, arg_min(mkt, _r), arg_min(lkey, _r), arg_min(vendor, _r), arg_min(title, _r)
-            FROM _ok WHERE listing_id NOT IN (SELECT listing_id FROM listings)
+            SELECT listing_id, arg_min(mkt, r0), arg_min(lkey, r0), arg_min(vendor, r0), arg_min(title, r0)
+            FROM _olk WHERE r0 IS NOT NULL AND listing_id NOT IN (SELECT listing_id FROM listings)
             GROUP BY listing_id
         """)
-        add_vendors(con, "_ok")
-
+        add_vendors(con, "(SELECT * FROM _olk WHERE r0 IS NOT NULL)")
         return res
     finally:
-        drop_quietly(con, "_ok", "_okeep")
+        drop_quietly(con, "_olk", "_ok", "_okeep")
