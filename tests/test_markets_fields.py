@@ -75,7 +75,9 @@ def test_field_patterns_worst_cases_are_bounded():
         fields.rating(bad)
         fields.deals(bad)
         fields.age_days(bad)
-        assert time.perf_counter() - t < 0.05
+        # linear: ~1 ms on an idle machine; backtracking on 100k characters would take minutes. The bound
+        # leaves room for a machine loaded by parallel jobs.
+        assert time.perf_counter() - t < 0.5
 
 
 @settings(max_examples=200, deadline=None)

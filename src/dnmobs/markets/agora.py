@@ -72,7 +72,9 @@ VENDOR = Selectors({  # under "main"
     "rows": LIST_ROWS,  # before "feedback", whose selector also ends in 'tr': rows need no ancestor check
     "feedback": ".embedded-feedback-list tr",
 }, many=("rows", "feedback"))
-VENDOR_FIRST = {"handle": "strong", "ratings": "span.gen-user-ratings"}  # the first of many: looked up alone
+MAIN_VENDOR = Selectors({**MAIN.table, **VENDOR.table}, many=tuple(VENDOR.many))  # no node answers both
+# the first of many, at the top of the main part: found by a walk that stops there
+VENDOR_FIRST = Selectors({"handle": "strong", "ratings": "span.gen-user-ratings"})
 # Cells of a listing row, in order after the name cell: price, ships; then the vendor on category pages.
 LIST_CELLS = ("name", "price", "ships", "vendor")
 
@@ -91,10 +93,17 @@ def landmarks(doc: Doc) -> dict:
             regions = {name: ids.get(id_) for name, id_ in REGIONS.items()}
         if not regions or None in regions.values():  # not the usual skeleton: look everywhere
             regions = dict.fromkeys(REGIONS, doc.tree.root)
-        # most pages are product pages: finding the product box where the template puts it spares
-        # the query for every landmark (which finds it too where it is elsewhere)
-        product = _product_box(regions["main"]) if regions["main"] is not doc.tree.root else None
-        main = dict.fromkeys(MAIN.table) | {"product": product} if product is not None else MAIN.first(regions["main"])
+        # the box of a product, category or front page where the template puts it spares the query
+        # for every landmark over the main part (the left menu, a long listing table)
+        box = _content_box(regions["main"]) if regions["main"] is not doc.tree.root else None
+        name = MAIN.match(box) if box is not None else None
+        if name is not None:
+            main = dict.fromkeys(MAIN.table) | {name: box}
+        elif "vendor" in doc.segments[:-1]:  # by its address a vendor page: its fields in the same query
+            found = MAIN_VENDOR.first(regions["main"])
+            main = {name: found[name] for name in MAIN.table} | {"vendor": found}
+        else:
+            main = MAIN.first(regions["main"])
         header = _header(regions["header"]) if regions["header"] is not doc.tree.root else HEADER.first(
             regions["header"])
         nav = {"crumbs": _crumbs(regions["nav"])} if regions["nav"] is not doc.tree.root else NAV.first(
@@ -107,12 +116,15 @@ def landmarks(doc: Doc) -> dict:
 # search of the region); each is checked by its id, and a page laid out otherwise is searched.
 
 
-def _product_box(main: LexborNode) -> LexborNode | None:
-    """#single-product as the first element of the content cell (main > table > tr > last td > div)."""
+def _content_box(main: LexborNode) -> LexborNode | None:
+    """The page's one box in the content cell (main > table > tr > last td > div > box): the product,
+    the listing table, the featured grid. None when the page is laid out otherwise."""
     row = child(child(child(main, "table"), "tbody"), "tr")
-    box = child(child(row, "td", last=True), "div")
-    box = next(box.iter(), None) if box is not None else None
-    return box if box is not None and box.id == MAIN.table["product"][1:] else None
+    cell = child(child(row, "td", last=True), "div")
+    if cell is None:
+        return None
+    boxes = [c for c in cell.iter() if c.is_element_node]
+    return boxes[0] if len(boxes) == 1 else None
 
 
 def _header(region: LexborNode) -> dict:
@@ -317,6 +329,14 @@ def _band(text: str | None) -> float | None:
     return fields.rating(text)[0]
 
 
+def _feedback_rows(box: LexborNode | None) -> list[LexborNode]:
+    """The rows of a feedback box. Most boxes say 'No feedbacks found.': rows only ever stand in a
+    table (the HTML parser drops a <tr> anywhere else), so a box without one is not queried."""
+    if box is None or not any(n.tag == "table" for n in box.traverse()):
+        return []
+    return select(box, FEEDBACK_ROWS)
+
+
 def _feedback(trs: list[LexborNode], listing_key: str | None, vendor: str | None) -> list[dict]:
     out = []
     for pos, tr in enumerate(trs):
@@ -386,7 +406,7 @@ def _product(doc: Doc, page: dict, rate: float | None) -> Parsed:
     unavailable = text_of(f["unavailable"])
     if unavailable:
         raw["availability"] = unavailable
-    feedback = _feedback(select(f["feedback"], FEEDBACK_ROWS) if f["feedback"] is not None else [], key, vendor)
+    feedback = _feedback(_feedback_rows(f["feedback"]), key, vendor)
     raw["feedback_shown"] = len(feedback)
     obs["raw"] = raw
     parsed = _page(model.PRODUCT, rate, listing_key=key, observation=obs, feedback=feedback)
@@ -477,7 +497,7 @@ def _grid_rows(grid: LexborNode, rate: float | None, category: str | None) -> li
 
 
 def _vendor(doc: Doc, page: dict, rate: float | None) -> Parsed:
-    f = VENDOR.first(page["main"]) | {k: select_first(page["main"], v) for k, v in VENDOR_FIRST.items()}
+    f = (page.get("vendor") or VENDOR.first(page["main"])) | VENDOR_FIRST.walk(page["main"])
     handle = text_of(f["handle"]) or (fields.strip_saved_suffix(doc.segments[-1]) if doc.segments else None)
     band = text_of(f["ratings"])
     key = block_text(f["pgp"])

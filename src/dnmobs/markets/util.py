@@ -155,11 +155,14 @@ class Selectors:
 
     def walk(self, root: LexborNode | None) -> dict:
         """Like ``first``, by walking the subtree in Python: cheaper than the engine for a small
-        region and a table of one-step selectors (ids only: one attribute read per element)."""
+        region, or for nodes near the start of a large one (the walk stops once every name of a
+        table without ``many`` has its node), and a table of one-step selectors (ids only: one
+        attribute read per element)."""
         out: dict = {name: [] if name in self.many else None for name in self.table}
         if root is None:
             return out
         ids_only = not self._by_tag and not self._by_cls
+        left = -1 if self.many else len(self.table)  # names still without a node (-1: walk it all)
         for node in root.traverse():
             if ids_only:
                 hit = self._by_id.get(node.id) if node.id else None
@@ -172,6 +175,9 @@ class Selectors:
                 out[name].append(node)
             elif out[name] is None:
                 out[name] = node
+                left -= 1
+                if left == 0:
+                    break
         return out
 
     def tag_tables(self) -> dict[str | None, tuple[str | None, dict[str, str]] | None]:
