@@ -31,6 +31,12 @@ def test_price(text, want):
     assert fields.price(text) == want
 
 
+@given(st.text(alphabet="0123456789.,²٣ x-", max_size=12))
+def test_price_shortcut_reads_like_the_patterns(amount):
+    """'<amount> BTC' skips the patterns; a trailing space takes them, and must read the same."""
+    assert fields.price(amount + " BTC") == fields.price(amount + " BTC ")
+
+
 @pytest.mark.parametrize(("text", "want"), [
     ("4.80/5, 40~55 deals", (4.8, False)),
     ("~5/5, 1~2 deals", (5.0, True)),

@@ -17,6 +17,7 @@ dnmobs.markets.errors.
 from __future__ import annotations
 
 from functools import lru_cache
+from itertools import chain
 
 from selectolax.lexbor import LexborNode
 
@@ -432,7 +433,12 @@ def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, 
     rows = []
     for pos, tr in enumerate(trs):
         tds = [c for c in tr.iter() if c.tag == "td"]
-        at = next((i for i, td in enumerate(tds) if has_class(td, "column-name")), None)
+        at = None
+        for i, td in enumerate(tds):
+            klass = td.attributes.get("class")
+            if klass and "column-name" in klass.split():
+                at = i
+                break
         if at is None:
             continue
         cells = dict(zip(LIST_CELLS, tds[at:], strict=False))
@@ -440,9 +446,10 @@ def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, 
         for c in cells["name"].iter():
             tag = c.tag
             if tag == "a":
-                link = link or c
-            elif tag == "span":
-                preview = preview or c
+                if link is None:
+                    link = c
+            elif tag == "span" and preview is None:
+                preview = c
         key = fields.last_segment(link.attributes.get("href"), "p") if link is not None else None
         if key is None:
             continue
@@ -450,19 +457,18 @@ def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, 
         amount, currency = _price(price_text)
         ships_from, ships_to, marks = _ships_walk(cells.get("ships"))
         vendor_cell = cells.get("vendor")
-        if vendor_cell is not None:
-            marks += [c for c in vendor_cell.iter() if c.tag == "a" or c.tag == "span"]
         seller = band = None
         nofe = False
-        for c in marks:
-            if c.tag == "a":
+        for c in marks if vendor_cell is None else chain(marks, vendor_cell.iter()):
+            tag = c.tag
+            if tag == "a":
                 seller = seller or text_of(c)
-                continue
-            klass = c.attributes.get("class") or ""
-            if "nofe" in klass:
-                nofe = True
-            elif "gen-user-ratings" in klass:
-                band = text_of(c)
+            elif tag == "span":
+                klass = c.attributes.get("class") or ""
+                if "nofe" in klass:
+                    nofe = True
+                elif "gen-user-ratings" in klass:
+                    band = text_of(c)
         title = text_of(link)
         description = text_of(preview)
         seller = seller or vendor

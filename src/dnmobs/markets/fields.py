@@ -29,6 +29,11 @@ def price(text: str | None) -> tuple[float | None, str | None]:
     if not text:
         return None, None
     text = text[:FIELD_CHARS]
+    if text.endswith(" BTC"):  # how most markets show a price, '0.04424778 BTC': no pattern needed
+        amount = text[:-4]
+        digits = amount.replace(".", "", 1)
+        if digits.isascii() and digits.isdigit() and amount[0] != "." and amount[-1] != ".":
+            return float(amount), "BTC"
     m = _AMOUNT_CODE.search(text)
     if m:
         amount, code = m.group(1), m.group(2)
