@@ -26,7 +26,6 @@ from dnmobs.markets.doc import Doc, text_of
 from dnmobs.markets.model import Parsed
 from dnmobs.markets.util import (
     BR_ID,
-    TEXT,
     TEXT_ID,
     Selectors,
     block_text,
@@ -225,15 +224,18 @@ def _ships_walk(node: LexborNode | None) -> tuple[str | None, str | None, list[L
     acc = None
     marks: list[LexborNode] = []
     for n in node.iter(include_text=True):
-        tag = n.tag
-        if tag == TEXT:
+        tid = n.tag_id
+        if tid == TEXT_ID:
             if acc is not None:
                 acc.append(n.text_content or "")
-        elif tag == "i":
+            continue
+        if tid == BR_ID:
+            acc = None
+            continue
+        tag = n.tag
+        if tag == "i":
             klass = n.attributes.get("class") or ""
             acc = frm if "fa-truck" in klass else to if "fa-home" in klass else acc
-        elif tag == "br":
-            acc = None
         elif tag == "a" or tag == "span":
             marks.append(n)
     return (_ships_text("".join(frm), "From:") if frm else None, _ships_text("".join(to), "To:") if to else None,
@@ -345,7 +347,7 @@ def _feedback(trs: list[LexborNode], listing_key: str | None, vendor: str | None
         if len(tds) < 4:
             continue
         rating_text = text_of(tds[0])
-        item = next((c for c in tds[2].iter() if c.tag == "a"), None) if len(tds) >= 5 else None
+        item = child(tds[2], "a") if len(tds) >= 5 else None
         buyer = band = None
         for c in tds[-1].iter():
             if c.tag != "span" and c.tag != "a":
