@@ -62,7 +62,8 @@ PRODUCT = Selectors({  # children of "product" (each with its tag: other tags ar
 })
 BUTTONS = {"button-red": "buy", "button-grey": "unavailable"}  # in a plain <div> child of the product
 FEEDBACK_ROWS = "tr"  # under "feedback": rating, text, [item link], age, buyer
-LIST_ROWS = "tr.products-list-item"  # listing rows of category and vendor pages
+LIST_ROW_CLASS = "products-list-item"
+LIST_ROWS = f"tr.{LIST_ROW_CLASS}"  # listing rows of category and vendor pages
 GRID_CELLS = ".product-index-floater"  # featured listings on the front page and top categories
 GRID_CELL = {"caption": ".product-index-floater-caption a", "price": ".product-index-floater-price"}
 VENDOR = Selectors({  # under "main"
@@ -72,6 +73,12 @@ VENDOR = Selectors({  # under "main"
     "rows": LIST_ROWS,  # before "feedback", whose selector also ends in 'tr': rows need no ancestor check
     "feedback": ".embedded-feedback-list tr",
 }, many=("rows", "feedback"))
+VENDOR_BOX = Selectors({  # <div> children of a vendor page's box (which also holds the handle and band)
+    "last_seen": ".vendorbio-stats-online",
+    "bio": ".vendorbio-description",
+    "feedback": ".embedded-feedback-list",
+    "list": "#product-list",
+})
 MAIN_VENDOR = Selectors({**MAIN.table, **VENDOR.table}, many=tuple(VENDOR.many))  # no node answers both
 # the first of many, at the top of the main part: found by a walk that stops there
 VENDOR_FIRST = Selectors({"handle": "strong", "ratings": "span.gen-user-ratings"})
@@ -99,8 +106,8 @@ def landmarks(doc: Doc) -> dict:
         name = MAIN.match(box) if box is not None else None
         if name is not None:
             main = dict.fromkeys(MAIN.table) | {name: box}
-        elif "vendor" in doc.segments[:-1]:  # by its address a vendor page: its fields in the same query
-            found = MAIN_VENDOR.first(regions["main"])
+        elif "vendor" in doc.segments[:-1]:  # by its address a vendor page: its fields in the same look-up
+            found = _vendor_box(regions["main"]) or MAIN_VENDOR.first(regions["main"])
             main = {name: found[name] for name in MAIN.table} | {"vendor": found}
         else:
             main = MAIN.first(regions["main"])
@@ -125,6 +132,48 @@ def _content_box(main: LexborNode) -> LexborNode | None:
         return None
     boxes = [c for c in cell.iter() if c.is_element_node]
     return boxes[0] if len(boxes) == 1 else None
+
+
+def _vendor_box(main: LexborNode) -> dict | None:
+    """MAIN_VENDOR's nodes where a vendor page has them: children of its one box (main > div), the
+    key inside the profile, the rows of the tables in the feedback box and the listing box. None
+    when there is no profile among the children."""
+    boxes = [c for c in main.iter() if c.is_element_node]
+    if len(boxes) != 1:
+        return None
+    got: dict = {}
+    for c in boxes[0].iter():
+        if c.tag == "div":
+            name = VENDOR_BOX.match(c)
+            if name is not None and name not in got:
+                got[name] = c
+    bio = got.get("bio")
+    if bio is None:
+        return None
+    rows = [tr for tr in _rows_in(got.get("list"), LIST_ROWS) if has_class(tr, LIST_ROW_CLASS)]
+    return dict.fromkeys(MAIN_VENDOR.table) | {
+        "bio": bio, "list": got.get("list"), "last_seen": got.get("last_seen"),
+        "pgp": select_first(bio, VENDOR.table["pgp"]), "rows": rows,
+        "feedback": _rows_in(got.get("feedback"), FEEDBACK_ROWS)}
+
+
+def _rows_in(box: LexborNode | None, query: str) -> list[LexborNode]:
+    """The rows of the tables that are children of ``box``, read child by child; the query (all
+    matching rows below the box) where its table sits deeper. Rows only ever stand in a table (the
+    HTML parser drops a <tr> anywhere else), so a box without one has none: most feedback boxes
+    say 'No feedbacks found.'"""
+    if box is None:
+        return []
+    tables = [c for c in box.iter() if c.tag == "table"]
+    if tables:
+        return [tr for t in tables for part in t.iter() if part.tag in _TABLE_PARTS
+                for tr in part.iter() if tr.tag == "tr"]
+    if not any(n.tag == "table" for n in box.traverse()):
+        return []
+    return select(box, query)
+
+
+_TABLE_PARTS = frozenset({"thead", "tbody", "tfoot"})  # where the parser puts a table's rows
 
 
 def _header(region: LexborNode) -> dict:
@@ -332,14 +381,6 @@ def _band(text: str | None) -> float | None:
     return fields.rating(text)[0]
 
 
-def _feedback_rows(box: LexborNode | None) -> list[LexborNode]:
-    """The rows of a feedback box. Most boxes say 'No feedbacks found.': rows only ever stand in a
-    table (the HTML parser drops a <tr> anywhere else), so a box without one is not queried."""
-    if box is None or not any(n.tag == "table" for n in box.traverse()):
-        return []
-    return select(box, FEEDBACK_ROWS)
-
-
 def _feedback(trs: list[LexborNode], listing_key: str | None, vendor: str | None) -> list[dict]:
     out = []
     for pos, tr in enumerate(trs):
@@ -409,7 +450,7 @@ def _product(doc: Doc, page: dict, rate: float | None) -> Parsed:
     unavailable = text_of(f["unavailable"])
     if unavailable:
         raw["availability"] = unavailable
-    feedback = _feedback(_feedback_rows(f["feedback"]), key, vendor)
+    feedback = _feedback(_rows_in(f["feedback"], FEEDBACK_ROWS), key, vendor)
     raw["feedback_shown"] = len(feedback)
     obs["raw"] = raw
     parsed = _page(model.PRODUCT, rate, listing_key=key, observation=obs, feedback=feedback)
