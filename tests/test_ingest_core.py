@@ -63,6 +63,23 @@ def test_same_content_again_stores_nothing(con, tmp_path):
     assert con.execute("SELECT count(*) FROM observations").fetchone()[0] == 3
 
 
+def test_only_exact_copies_are_skipped_and_the_first_is_kept(con, tmp_path):
+    # the same listing on the same date with another price is a new observation; an exact copy is
+    # skipped, in the same file, in another file of the chunk, or in a later ingest; the first kept
+    changed = (ROWS[0][0], "0.06", *ROWS[0][2:])
+    a = write_snapshot(tmp_path / "2014-05-01_a.csv", [ROWS[0], changed, ROWS[1]], gz=False)
+    b = write_snapshot(tmp_path / "2014-05-01_b.csv", [ROWS[2], ROWS[1], ROWS[0]], gz=False)
+    rep = ingest(con, [str(a), str(b)], Options(extract=False))
+    assert [(s.read, s.stored, s.skipped) for s in rep.sources] == [(3, 3, 0), (3, 1, 2)]
+    kept = con.execute("SELECT s.path, o.location FROM observations o JOIN sources s USING (source_id) "
+                       "WHERE o.title = ? AND o.price_text = '0.05'", [ROWS[0][0]]).fetchall()
+    assert kept == [(str(a), "row 1")]
+    c = write_snapshot(tmp_path / "2014-05-01_c.csv", [changed, ("new item", *ROWS[0][1:])], gz=False)
+    rep = ingest(con, [str(c)], Options(extract=False))
+    assert totals(rep) == {"read": 2, "stored": 1, "quarantined": 0, "skipped": 1}
+    assert con.execute("SELECT count(*), count(DISTINCT obs_id) FROM observations").fetchone() == (5, 5)
+
+
 def test_crawl_date_precedence(con, tmp_path):
     # the row's date wins over the file name, the file name over the folder, the folder over --crawl-date
     def row(title, day=""):

@@ -14,7 +14,11 @@ that two share a key is ~10^-9, and the join stays on integers instead of long s
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import multiprocessing
+import queue
+import threading
+from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
@@ -82,74 +86,133 @@ def _register_texts(con, registered: list[str]) -> int:
     if not texts.num_rows:
         return 0
     tids = texts.column(0).to_pylist()
-    titles = texts.column(1).to_pylist()
-    descs = texts.column(2).to_pylist()
-    workers = default_workers()
-    if len(tids) >= PARALLEL_MIN and workers > 1:
-        cols = _parse_parallel(tids, titles, descs, workers)
-    else:
-        cols = _parse_texts(tids, titles, descs)
-    con.register("_xt", pa.Table.from_pydict(cols, schema=_TEXT_SCHEMA))
+    ahead = _AHEAD.get()
+    parsed = ahead.results() if ahead is not None else {}
+    todo = [i for i, t in enumerate(tids) if t not in parsed]
+    if todo:
+        titles, descs = texts.column(1), texts.column(2)
+        todo_tids = [tids[i] for i in todo]
+        todo_titles = titles.take(todo).to_pylist()
+        todo_descs = descs.take(todo).to_pylist()
+        workers = default_workers()
+        if len(todo) >= PARALLEL_MIN and workers > 1:
+            parsed.update(_parse_parallel(todo_tids, todo_titles, todo_descs, workers))
+        else:
+            parsed.update(_parse_texts(todo_tids, todo_titles, todo_descs))
+    con.register("_xt", _text_table([row for t in tids for row in parsed[t]]))
     registered.append("_xt")
     return texts.num_rows
 
 
-def _parse_texts(tids: list, titles: list, descs: list) -> dict[str, list]:
-    cols: dict[str, list] = {f.name: [] for f in _TEXT_SCHEMA}
-    c_tid, c_idx, c_n, c_sev = cols["tid"], cols["offer_index"], cols["n_offers"], cols["several_prices"]
-    c_drug, c_sub, c_cls, c_form, c_brand = (cols["is_drug"], cols["substance"], cols["substance_class"],
-                                             cols["form"], cols["brand"])
-    c_g, c_u, c_d, c_p = cols["grams"], cols["units"], cols["unit_dose_mg"], cols["purity_pct"]
-    c_ta, c_tc, c_tf, c_tt = cols["t_amount"], cols["t_currency"], cols["t_from"], cols["t_to"]
-    c_fl, c_pot, c_bun = cols["t_flags"], cols["potent"], cols["bundle"]
-    for tid, title, desc in zip(tids, titles, descs, strict=True):
-        f = analyse(title or "", desc or None)
-        qtys = f.qtys or _NONE
-        n = len(qtys)
-        flags = list(f.flags)
-        bundle = "bundle" in flags
-        for k, q in enumerate(qtys):
-            c_tid.append(tid)
-            c_idx.append(k)
-            c_n.append(n)
-            c_sev.append(f.several_prices)
-            c_drug.append(f.is_drug)
-            c_sub.append(f.substance)
-            c_cls.append(f.cls)
-            c_form.append(f.form)
-            c_brand.append(f.brand)
-            c_g.append(q[0])
-            c_u.append(q[1])
-            c_d.append(q[2])
-            c_p.append(f.purity)
-            c_ta.append(q[4])
-            c_tc.append(q[5])
-            c_tf.append(f.ships_from)
-            c_tt.append(f.ships_to)
-            c_fl.append(flags)
-            c_pot.append(f.potent)
-            c_bun.append(bundle)
-    return cols
+def _text_rows(tid: int, title: str | None, desc: str | None) -> list[tuple]:
+    """The rows of ``_TEXT_SCHEMA`` for one text: one per quantity it offers (at least one)."""
+    f = analyse(title or "", desc or None)
+    flags = list(f.flags)
+    bundle = "bundle" in flags
+    qtys = f.qtys or _NONE
+    n = len(qtys)
+    return [(tid, k, n, f.several_prices, f.is_drug, f.substance, f.cls, f.form, f.brand, q[0], q[1], q[2],
+             f.purity, q[4], q[5], f.ships_from, f.ships_to, flags, f.potent, bundle) for k, q in enumerate(qtys)]
 
 
 _NONE = ((None, None, None, None, None, None),)
 
 
-def _parse_chunk(args) -> dict[str, list]:
+def _parse_texts(tids: list, titles: list, descs: list) -> dict[int, list[tuple]]:
+    return {tid: _text_rows(tid, title, desc) for tid, title, desc in zip(tids, titles, descs, strict=True)}
+
+
+def _text_table(rows: list[tuple]) -> pa.Table:
+    cols = list(zip(*rows, strict=True)) if rows else [[] for _ in _TEXT_SCHEMA]
+    return pa.Table.from_arrays([pa.array(c, f.type) for c, f in zip(cols, _TEXT_SCHEMA, strict=True)],
+                                schema=_TEXT_SCHEMA)
+
+
+def _parse_chunk(args) -> dict[int, list[tuple]]:
     return _parse_texts(*args)
 
 
-def _parse_parallel(tids: list, titles: list, descs: list, workers: int) -> dict[str, list]:
+def _parse_parallel(tids: list, titles: list, descs: list, workers: int) -> dict[int, list[tuple]]:
     """Split the texts over worker processes (forkserver: they start clean, without the store's threads)."""
     step = -(-len(tids) // (workers * 4))
     chunks = [(tids[i:i + step], titles[i:i + step], descs[i:i + step]) for i in range(0, len(tids), step)]
     ctx = multiprocessing.get_context("forkserver")
-    cols: dict[str, list] = {f.name: [] for f in _TEXT_SCHEMA}
+    parsed: dict[int, list[tuple]] = {}
     with ctx.Pool(workers) as pool:
         for part in pool.imap(_parse_chunk, chunks):
-            for k, v in part.items():
-                cols[k].extend(v)
-    return cols
+            parsed.update(part)
+    return parsed
+
+
+class _ParseAhead:
+    """Parses the texts of the observations each chunk stored, in a thread, while ingest loads the
+    next chunk. DuckDB releases the GIL while it works and leaves part of the CPUs idle (one-thread
+    phases, waits): the parsing fills them, and fill_offers finds most texts parsed."""
+
+    def __init__(self, con):
+        self.con = con
+        self.after = con.execute("SELECT coalesce(max(source_id), 0) FROM sources").fetchall()[0][0]
+        self.seen: set[int] = set()
+        self.parsed: dict[int, list[tuple]] = {}
+        self.queue: queue.SimpleQueue = queue.SimpleQueue()
+        self.stop = False  # set when ingest fails: the queued texts are dropped
+        self.thread = threading.Thread(target=self._work, name="dnmobs-parse-ahead", daemon=True)
+        self.thread.start()
+
+    def chunk_done(self) -> None:
+        """Queue the texts of observations of sources added since the last call."""
+        last = self.con.execute("SELECT coalesce(max(source_id), 0) FROM sources").fetchall()[0][0]
+        if last <= self.after:
+            return
+        rows = self.con.execute("SELECT hash(title, description) AS tid, any_value(title), any_value(description) "
+                                "FROM observations WHERE source_id > ? AND source_id <= ? GROUP BY tid",
+                                [self.after, last]).fetchall()
+        self.after = last
+        new = [r for r in rows if r[0] not in self.seen]
+        self.seen.update(r[0] for r in new)
+        if new:
+            self.queue.put(new)
+
+    def _work(self) -> None:
+        while (batch := self.queue.get()) is not None:
+            for tid, title, desc in batch:
+                if self.stop:
+                    return
+                # a text that fails here is parsed again by fill_offers, which reports the error
+                with contextlib.suppress(Exception):
+                    self.parsed[tid] = _text_rows(tid, title, desc)
+
+    def results(self) -> dict[int, list[tuple]]:
+        """What the thread parsed, once it has finished the queued texts."""
+        self.close()
+        return self.parsed
+
+    def close(self) -> None:
+        if self.thread.is_alive():
+            self.queue.put(None)
+            self.thread.join()
+
+
+_AHEAD: contextvars.ContextVar[_ParseAhead | None] = contextvars.ContextVar("dnmobs_parse_ahead", default=None)
+
+
+@contextlib.contextmanager
+def parse_ahead(con, extract: bool = True) -> Iterator[Callable[[], None]]:
+    """For ingest: yields the function to call after each committed chunk; the steps after loading
+    run inside, and fill_offers there uses what was parsed ahead. Nothing happens under --no-extract."""
+    if not extract:
+        yield lambda: None
+        return
+    ahead = _ParseAhead(con)
+    token = _AHEAD.set(ahead)
+    try:
+        yield ahead.chunk_done
+    except BaseException:
+        ahead.stop = True
+        raise
+    finally:
+        _AHEAD.reset(token)
+        ahead.close()
 
 
 def _register_prices(con, registered: list[str]) -> bool:

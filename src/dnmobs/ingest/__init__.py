@@ -107,41 +107,44 @@ def ingest(con: duckdb.DuckDBPyConnection, paths: list[str], opts: Options = Opt
         if progress:
             progress(rep, size)
 
-    pending: list[SourceFile] = []
-    pending_fmt: ModuleType | None = None
+    # extraction may start on what each chunk stored while the next one loads (AHEAD)
+    with _step(AHEAD)(con, opts.extract) as chunk_done:
+        pending: list[SourceFile] = []
+        pending_fmt: ModuleType | None = None
 
-    def flush() -> None:
-        nonlocal pending, pending_fmt
-        if pending:
+        def flush() -> None:
+            nonlocal pending, pending_fmt
+            if pending:
+                try:
+                    for rep, src in zip(_run_chunk(ledger, pending, pending_fmt, opts), pending, strict=True):
+                        done(rep, src.size)
+                    chunk_done()
+                finally:
+                    for src in pending:
+                        src.cleanup()
+            pending, pending_fmt = [], None
+
+        for group in expand(paths, opts.limits):
+            if group.error:
+                done(SourceReport(group.path, None, opts.market, error=group.error), 0)
+                continue
             try:
-                for rep, src in zip(_run_chunk(ledger, pending, pending_fmt, opts), pending, strict=True):
-                    done(rep, src.size)
-            finally:
-                for src in pending:
-                    src.cleanup()
-        pending, pending_fmt = [], None
-
-    for group in expand(paths, opts.limits):
-        if group.error:
-            done(SourceReport(group.path, None, opts.market, error=group.error), 0)
-            continue
-        try:
-            for src in group.files:
-                fmt, rep = _classify(ledger, src, forced, opts)
-                if rep is not None:
-                    done(rep, src.size)
-                    src.cleanup()
-                    continue
-                if pending and (fmt is not pending_fmt or len(pending) >= formats.chunk_size(fmt)):
-                    flush()
-                pending.append(src)
-                pending_fmt = fmt
-        except DnmobsError as exc:
-            flush()
-            done(SourceReport(group.path, None, opts.market, error=str(exc)), 0)
-    flush()
-    for step in AFTER_LOAD:
-        report.offers += _step(step)(con, opts.extract)
+                for src in group.files:
+                    fmt, rep = _classify(ledger, src, forced, opts)
+                    if rep is not None:
+                        done(rep, src.size)
+                        src.cleanup()
+                        continue
+                    if pending and (fmt is not pending_fmt or len(pending) >= formats.chunk_size(fmt)):
+                        flush()
+                    pending.append(src)
+                    pending_fmt = fmt
+            except DnmobsError as exc:
+                flush()
+                done(SourceReport(group.path, None, opts.market, error=str(exc)), 0)
+        flush()
+        for step in AFTER_LOAD:
+            report.offers += _step(step)(con, opts.extract)
     return report
 
 
@@ -154,7 +157,12 @@ AFTER_LOAD = (
 )
 
 
-def _step(name: str) -> Callable[[duckdb.DuckDBPyConnection, bool], int]:
+# Entered (con, extract) before loading, left after the steps above; it yields a function called
+# after each committed chunk: extraction parses what a chunk stored while the next one loads.
+AHEAD = "dnmobs.extract.store:parse_ahead"
+
+
+def _step(name: str) -> Callable:
     module, _, func = name.partition(":")
     return getattr(importlib.import_module(module), func)
 
