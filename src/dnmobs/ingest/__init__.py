@@ -319,6 +319,11 @@ def _load_chunk(ledger: Ledger, srcs: list[SourceFile], fmt: ModuleType, opts: O
                 rep.stored += res.stored.get(i, 0)
                 rep.skipped += res.skipped.get(i, 0)
             notes.extend(res.refused)
+            if getattr(fmt, "COMMIT_BATCHES", False):
+                # DuckDB holds uncommitted rows in memory, beyond its memory limit: a source of millions of
+                # records keyed by their own ids is committed a batch at a time (a rerun skips what is in)
+                con.execute("COMMIT")
+                con.execute("BEGIN TRANSACTION")
     # notes the sources gathered while being opened (a damaged gzip stream, say): what came before
     # the damage is kept, and the damage is that source's one-line error
     for i, s in enumerate(srcs):

@@ -8,6 +8,8 @@ A format module defines:
     CHUNK: int                  optional: how many sources one read() may take (default 1)
     KEY_BY_PATH: bool           optional: the path is part of a source's identity (saved pages named by
                                 URL), so the same bytes at another path are read again
+    COMMIT_BATCHES: bool        optional: commit after each batch, not once per chunk (huge sources of
+                                records keyed by their own ids, which a rerun skips: memory stays flat)
     sniff_bytes(head: bytes, name: str) -> bool
                                 optional: recognises a format by its magic bytes, before the
                                 binary-content check (WARC files hold binary records)

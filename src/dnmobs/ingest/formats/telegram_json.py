@@ -20,6 +20,7 @@ SUMMARY = "Telegram Desktop JSON export (result.json: one chat, or the whole acc
 MARKET = None
 MARKET_KIND = "messenger"
 CHUNK = 8
+COMMIT_BATCHES = True  # a 1 GB export is millions of messages: not one transaction (messages keyed by id)
 TAIL = 2048  # bytes of a cut file's end kept in quarantine
 
 
