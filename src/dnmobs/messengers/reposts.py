@@ -14,6 +14,7 @@ Every run regroups the whole store, since a new post can join two old groups int
 
 from __future__ import annotations
 
+import gc
 import itertools
 import zlib
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ THRESHOLD = 0.7
 NUM_PERM = 64  # enough to tell 0.7 from unrelated texts; each representative costs ~1 KB in the index
 SHINGLE = 5
 MAX_CHARS = 4000  # of a normalised text used for its signature: ads are short, chat logs pasted in are not
+_CHUNK = 10_000  # distinct texts signed at a time
+_RMAP = pa.schema([("h", pa.string()), ("root_h", pa.string())])
 
 # lower case, every run of non-letters-or-digits one space; RE2 in DuckDB, linear time
 NORM_SQL = ("trim(regexp_replace(lower(coalesce(offer_text, text, '')), '[^[:alnum:]\\p{L}\\p{N}]+', ' ', 'g'))")
@@ -100,19 +103,25 @@ def group_reposts(con: duckdb.DuckDBPyConnection) -> int:
         FROM _rnorm WHERE norm <> '' GROUP BY norm
     """)
     # distinct texts in order of their first post, a chunk at a time: the signatures of a chunk, then
-    # only the clusters' representatives, stay in memory
-    pairs: list[tuple[str, str]] = []
+    # only the clusters' representatives, stay in memory; each chunk's (text, root) pairs go to DuckDB
+    con.execute("CREATE OR REPLACE TEMP TABLE _rmap (h VARCHAR, root_h VARCHAR)")
     clusters = _Clusters()
-    cur = con.execute(f"SELECT h, norm FROM _rdistinct WHERE length(norm) >= {MIN_CHARS} ORDER BY first_key")
-    while chunk := cur.fetchmany(10_000):
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rorder AS SELECT h, norm, row_number() OVER (ORDER BY first_key) "
+                f"AS rn FROM _rdistinct WHERE length(norm) >= {MIN_CHARS}")
+    for start in itertools.count(1, _CHUNK):
+        chunk = con.execute("SELECT h, norm FROM _rorder WHERE rn >= ? AND rn < ? ORDER BY rn",
+                            [start, start + _CHUNK]).fetchall()
+        if not chunk:
+            break
         roots = clusters.add([r[0] for r in chunk], [r[1] for r in chunk])
-        pairs.extend((r[0], root) for r, root in zip(chunk, roots, strict=True) if root != r[0])
+        pairs = [(r[0], root) for r, root in zip(chunk, roots, strict=True) if root != r[0]]
+        if pairs:  # through Arrow: executemany costs about half a millisecond a row
+            con.register("_rmap_in", pa.table({"h": [p[0] for p in pairs], "root_h": [p[1] for p in pairs]},
+                                              schema=_RMAP))
+            con.execute("INSERT INTO _rmap SELECT * FROM _rmap_in")
+            con.unregister("_rmap_in")
     del clusters
-    # through Arrow: executemany costs about half a millisecond a row
-    con.register("_rmap_in", pa.table({"h": [p[0] for p in pairs], "root_h": [p[1] for p in pairs]},
-                                      schema=pa.schema([("h", pa.string()), ("root_h", pa.string())])))
-    con.execute("CREATE OR REPLACE TEMP TABLE _rmap AS SELECT * FROM _rmap_in")
-    con.unregister("_rmap_in")
+    gc.collect()  # datasketch's index holds reference cycles: free it now, not at some later full collection
     # the group of a text is the first post of its root text (texts were ordered by first post)
     con.execute("""
         UPDATE messages SET repost_group = g.grp
@@ -126,7 +135,7 @@ def group_reposts(con: duckdb.DuckDBPyConnection) -> int:
     """)
     n = con.execute("SELECT count(*) FROM (SELECT repost_group FROM messages GROUP BY repost_group "
                     "HAVING count(*) > 1)").fetchall()[0][0]
-    for t in ("_rnorm", "_rdistinct", "_rmap"):
+    for t in ("_rnorm", "_rdistinct", "_rorder", "_rmap"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return n
 
