@@ -6,15 +6,21 @@ and error pages; the CSS and fonts are left out) are read into memory first, the
   ours:  dnmobs.markets.parse_page: charset check, tree, page type, every field (observation,
          listing rows, vendor profile and key, feedback), the header rate;
   bs4:   BeautifulSoup(lxml) extracting the same fields, written the way published scrapers do.
-bare and ours run interleaved over all pages, best of --rounds; bs4 is ~40x slower, so it runs once
-over every --bs4-every'th page (a systematic sample with the same mix of page types). Before
-timing, the bs4 parser's fields are compared with ours, so both do the same work. The last line is
-`ratio <ours/bare>` (time per page).
+bare and ours run interleaved over all pages, best of --rounds (the spread of the rounds' ratios is
+printed too); bs4 is ~40x slower, so it runs once over every --bs4-every'th page (a systematic
+sample with the same mix of page types). Before timing, the bs4 parser's fields are compared with
+ours, so both do the same work. The last line is `ratio <ours/bare>` (time per page). Our parser's
+small caches (rates, prices, bands) are warm after the first round; in one pass over the crawl they
+hit about as often, so the later rounds are no kinder to it (clearing them per round moves the
+ratio by less than the rounds' spread).
 """
 
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import pickle
+import statistics
 import sys
 import tarfile
 import time
@@ -175,6 +181,25 @@ def agreement(pages: list[tuple[bytes, str]]) -> str:
     return f"{same}/{total} fields equal ({100 * same / max(total, 1):.2f}%)"
 
 
+def outputs(pages: list[tuple[bytes, str]], save: Path | None, check: Path | None) -> None:
+    """Every page's Parsed, saved, or compared with a saved run (a speed change must not move it)."""
+    got = [dataclasses.asdict(parse_page(data, path)) for data, path in pages]
+    if save:
+        save.write_bytes(pickle.dumps(got))
+        print(f"output of {len(got)} pages saved to {save}")
+    if check:
+        # a file this bench wrote itself, on this machine: pickle is fine for it
+        if not check.is_file():
+            raise SystemExit(f"no saved output at {check} (write one with --save-output)")
+        before = pickle.loads(check.read_bytes())
+        if len(before) != len(got):
+            raise SystemExit(f"{check} holds {len(before)} pages, this run {len(got)}: same --limit?")
+        moved = [path for (_, path), a, b in zip(pages, before, got, strict=True) if a != b]
+        print(f"output: {len(moved)} of {len(got)} pages differ from {check}" + (f", e.g. {moved[:5]}" if moved else ""))
+        if moved:
+            raise SystemExit(1)
+
+
 def timed(fn, pages) -> float:
     t = time.process_time()
     for data, path in pages:
@@ -188,23 +213,34 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("--limit", type=int, default=None, help="only the first N pages (a quick look)")
     ap.add_argument("--bs4-every", type=int, default=4, help="time bs4 on every N'th page")
+    ap.add_argument("--save-output", type=Path, help="write what our parser makes of every page (pickle, "
+                    "outside the repo) before a speed change ...")
+    ap.add_argument("--check-output", type=Path, help="... and check after it that nothing moved")
     args = ap.parse_args()
     if not args.tarball.is_file():
         raise SystemExit(f"pages not found: {args.tarball} (they live in ../shared/data)")
     pages = load_pages(args.tarball, args.limit)
+    if args.save_output or args.check_output:
+        outputs(pages, args.save_output, args.check_output)
     mb = sum(len(d) for d, _ in pages) / 1e6
     print(f"{len(pages)} pages, {mb:.1f} MB of HTML")
     print(f"bs4 agreement with ours: {agreement(pages[::10])}")
-    best = {"bare": float("inf"), "ours": float("inf")}
+    rounds: dict[str, list[float]] = {"bare": [], "ours": []}
     for _ in range(args.rounds):
-        best["bare"] = min(best["bare"], timed(lambda d, p: LexborHTMLParser(d), pages))
-        best["ours"] = min(best["ours"], timed(parse_page, pages))
+        rounds["bare"].append(timed(lambda d, p: LexborHTMLParser(d), pages))
+        rounds["ours"].append(timed(parse_page, pages))
+    best = {name: min(times) for name, times in rounds.items()}
     sample = pages[:: args.bs4_every]
     per_page = {name: best[name] / len(pages) for name in best}
     per_page["bs4"] = timed(parse_bs4, sample) / len(sample)
     for name, t in per_page.items():
         print(f"{name:5} {1 / t:9.0f} pages/s  {1e6 * t:8.0f} us/page")
     print(f"bs4/ours {per_page['bs4'] / per_page['ours']:.1f}")
+    # each round times both on the same pages one after the other: on a machine shared with other
+    # jobs, the spread of the rounds' ratios says how far the best-of figure below can be trusted
+    per_round = sorted(o / b for o, b in zip(rounds["ours"], rounds["bare"], strict=True))
+    print(f"ratio by round: min {per_round[0]:.2f}, median {statistics.median(per_round):.2f}, "
+          f"max {per_round[-1]:.2f}")
     print(f"ratio {best['ours'] / best['bare']:.2f}")
     sys.stdout.flush()
 

@@ -216,7 +216,8 @@ def parse(doc: Doc) -> Parsed:
     if page["bio"] is not None:
         return _vendor(doc, page, rate)
     if page["list"] is not None:
-        rows = _list_rows(select(page["list"], LIST_ROWS), rate, breadcrumb(page["crumbs"]), None)
+        trs = [tr for tr in _rows_in(page["list"], LIST_ROWS) if has_class(tr, LIST_ROW_CLASS)]
+        rows = _list_rows(trs, rate, breadcrumb(page["crumbs"]), None)
         return _page(model.CATEGORY, rate, rows=rows)
     if page["front"] is not None:
         if _is_product_path(doc):
