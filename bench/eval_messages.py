@@ -13,11 +13,7 @@ and prints where the misses come from (by menu style, by export format, examples
 beside the floor of merely reading the same exports (a JSON pass-through with orjson, a bare selectolax
 parse of the HTML pages, splitting the WhatsApp text into lines), as a ratio.
 
---big-mb N also generates a Telegram JSON export of about N MB (and one of N/4), ingests each in a fresh
-process and prints time and peak memory: memory must not grow with the file. The reader streams
-(one message in memory at a time); DuckDB, which holds a source's rows until its transaction commits,
-is given a memory limit (--duckdb-mb) so that its cache does not pass for growth. What remains
-proportional to the data is the repost grouping's list of distinct texts (see messengers/reposts.py).
+Time and memory of a 1 GB export: bench/messenger_scale.py.
 """
 
 from __future__ import annotations
@@ -31,7 +27,6 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _measure import measure
 from menu_export import build, read_sources, write_exports
 
 DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
@@ -154,76 +149,6 @@ def run_quality(args) -> None:
     print(f"ratio {ours / floor:.1f}")
 
 
-def run_big(args) -> None:
-    """Ingest generated Telegram exports of two sizes in fresh processes: time and peak memory."""
-    import orjson
-
-    with tempfile.TemporaryDirectory(prefix="dnmobs-big-") as tmp:
-        rows = []
-        for mb in (args.big_mb / 4, args.big_mb):
-            path = Path(tmp) / f"big{int(mb)}" / "result.json"
-            path.parent.mkdir()
-            n = _write_big(path, int(mb * 1024 * 1024))
-            floor = measure(f"""
-                import ijson
-                n = 0
-                with open({str(path)!r}, 'rb') as fh:
-                    for _ in ijson.parse(fh):
-                        n += 1
-                result = n
-            """)
-            ours = measure(f"""
-                from dnmobs.store import connect
-                from dnmobs.ingest import Options, ingest
-                con = connect({str(Path(tmp) / f'big{int(mb)}.duckdb')!r})
-                con.execute("SET memory_limit = '{args.duckdb_mb}MB'")
-                rep = ingest(con, [{str(path)!r}], Options())
-                result = rep.totals
-                con.close()
-            """)
-            size = path.stat().st_size / 1024 / 1024
-            rows.append((size, n, floor, ours))
-            path.unlink()
-        del orjson
-    for size, n, floor, ours in rows:
-        t = ours["result"]
-        print(f"export {size:7.1f} MB  {n:,} messages: ingest {ours['seconds']:.1f} s, peak {ours['peak_mb']:.0f} MB "
-              f"(stored {t['stored']:,}, offers {t['offers']:,}); floor (ijson event pass) {floor['seconds']:.1f} s, "
-              f"peak {floor['peak_mb']:.0f} MB; ratio {ours['seconds'] / floor['seconds']:.1f}")
-    print(f"peak memory growth from {rows[0][0]:.0f} MB to {rows[1][0]:.0f} MB of export: "
-          f"{rows[1][3]['peak_mb'] - rows[0][3]['peak_mb']:+.0f} MB")
-
-
-def _write_big(path: Path, size: int) -> int:
-    """A one-channel export of about ``size`` bytes: menus, chatter and reposts, written as a stream."""
-    import orjson
-
-    rng = random.Random(11)
-    lines = ["🔥 1G COCAINE 90% — {p} EUR", "❄️ Cocaine 87% — 0.5g ${a} | 5g ${b} | 10g ${c}",
-             "💊 MDMA crystal 84%: 1g {q}€, 5g {r}€", "🍁 Amnesia Haze 10g — {s}€", "Ketamine 1g £{t}"]
-    n = 0
-    with open(path, "wb") as fh:
-        fh.write(b'{\n "name": "Big Channel",\n "type": "public_channel",\n "id": 77,\n "messages": [\n')
-        written = fh.tell()
-        while written < size:
-            n += 1
-            if n % 3:
-                text = "\n".join(rng.sample(lines, 3)).format(p=rng.randint(60, 90), a=rng.randint(35, 50),
-                                                              b=rng.randint(300, 360), c=rng.randint(550, 650),
-                                                              q=rng.randint(20, 30), r=rng.randint(90, 120),
-                                                              s=rng.randint(80, 120), t=rng.randint(25, 35))
-            else:
-                text = f"thanks for the orders today, shipping tomorrow #{n}"
-            m = {"id": n, "type": "message", "date": "2023-01-01T00:00:00", "date_unixtime": str(1672531200 + n * 60),
-                 "from": "Big Channel", "from_id": "channel77", "text": [{"type": "bold", "text": "MENU"}, "\n" + text],
-                 "text_entities": [{"type": "bold", "text": "MENU"}, {"type": "plain", "text": "\n" + text}]}
-            chunk = (b",\n" if n > 1 else b"") + orjson.dumps(m, option=orjson.OPT_INDENT_2)
-            fh.write(chunk)
-            written += len(chunk)
-        fh.write(b"\n ]\n}\n")
-    return n
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data", type=Path, default=DATA, help="folder of the listing datasets (../shared/data)")
@@ -231,14 +156,10 @@ def main() -> None:
     ap.add_argument("--channels", type=int, default=40)
     ap.add_argument("--posts", type=int, default=20, help="posts per channel")
     ap.add_argument("--examples", type=int, default=8, help="misses to show")
-    ap.add_argument("--big-mb", type=float, default=0, help="also measure ingest of a generated export this big")
-    ap.add_argument("--duckdb-mb", type=int, default=400, help="DuckDB memory limit in the big-export runs")
     args = ap.parse_args()
     if not args.data.is_dir():
         raise SystemExit(f"data not found: {args.data} (it lives in ../shared/data)")
     run_quality(args)
-    if args.big_mb:
-        run_big(args)
 
 
 if __name__ == "__main__":
