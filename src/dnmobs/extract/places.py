@@ -88,6 +88,7 @@ def field_codes(value: str | None) -> str | None:
     return ",".join(codes) or None
 
 
+@lru_cache(maxsize=8192)  # the connector split recurses on suffixes: memoised, and only after a known place
 def _part_codes(c: str) -> tuple[str, ...]:
     fields = _tables()[0]
     if not c:
@@ -112,9 +113,11 @@ def _part_codes(c: str) -> tuple[str, ...]:
     for conn in _CONNECTORS:  # "ukandireland", "chinaoreu"
         k = c.find(conn, 2)
         while k > 0:
-            left, right = fields.get(c[:k]), _part_codes(c[k + len(conn):])
-            if left is not None and right:
-                return (*left, *right)
+            left = fields.get(c[:k])
+            if left is not None:  # recurse only after a known place
+                right = _part_codes(c[k + len(conn):])
+                if right:
+                    return (*left, *right)
             k = c.find(conn, k + 1)
     return ()
 
