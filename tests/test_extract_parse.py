@@ -139,6 +139,15 @@ def test_a_bare_count_or_percentage_alone_is_no_drug():
     assert p("Oz-Pressed - 30 x 140MG pills").substance == "mdma"  # "Oz" alone is no ounce here
 
 
+def test_medicine_pills_are_not_taken_for_ecstasy_presses():
+    assert p("Zoloft 100mg 28 tab").substance == "antidepressants"
+
+
+def test_a_drug_with_a_volume_beats_a_non_drug_word():
+    o = p("Spore syringe psilocybe cubensis (10 ml) for growing")
+    assert (o.is_drug, o.substance) == (True, "psilocybin")
+
+
 def test_ordinals_are_no_quantities():
     assert p("Cannabis for growers, 8th edition").is_drug is False
     assert p("MDMA 1st class 1g").units is None

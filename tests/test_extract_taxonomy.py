@@ -119,6 +119,10 @@ def _meaning(term: str):
         ("medibles", "cannabis", "edible", None),
         ("tangerine dreams", "cannabis", "flower", None),  # strain names take a plural
         ("syrian rue", "harmala", None, None),
+        ("tesosterone", "testosterone", None, None),
+        ("s-iso", "ketamine", None, None),  # S-isomer ketamine
+        ("tapalpa", "psilocybin", None, None),  # cubensis strains name mushrooms
+        ("doxycycline", "antibiotics", None, None),
     ],
 )
 def test_synonyms(term, substance, form, brand):

@@ -462,8 +462,9 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
     family = _family(toks, tax) if entry is None and not decisive else None
     category = None
     strong_cls = [c for c in f.classes if not c[1].weak] or (f.classes if evidence else [])
-    if decisive and not (f.subs and quantity):
-        # "MDMA synthesis guide"; but "1g MDMA rock, mylar protection" stays a drug
+    if decisive and not (f.subs and (quantity or m.volume)):
+        # "MDMA synthesis guide"; but "1g MDMA rock, mylar protection", "Spore syringe Psilocybe
+        # cubensis (10 ml) (growing shrooms)" stay drugs
         is_drug = False
         category = min(decisive, key=lambda p: p[0])[1].value
         sub = cls = None
