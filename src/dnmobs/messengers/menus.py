@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 # Python's re, audited: every repetition is bounded and no group repeats another unbounded one, so each
@@ -258,13 +259,14 @@ def _group(toks: list[Token]) -> list[list[Token]]:
     return [g for g in groups if any(x.kind == "p" for x in g)]
 
 
-def split_line(line: str, carry: str | None) -> tuple[list[tuple[str, str, bool, str]], str | None]:
+@lru_cache(maxsize=1 << 16)
+def split_line(line: str, carry: str | None) -> tuple[tuple[tuple[str, str, bool, str], ...], str | None]:
     """(text, price as written, has a quantity, text without its prices) of each item of one line, and
-    the name later nameless lines should take."""
+    the name later nameless lines should take. Memoised: channels repost the same menu lines."""
     toks = tokens(line)
     groups = _group(toks)
     if not groups:
-        return [], None
+        return (), None
     spans: list[tuple[int, int]] = []
     qty_first = _qty_first(toks)
     for i, g in enumerate(groups):
@@ -302,7 +304,7 @@ def split_line(line: str, carry: str | None) -> tuple[list[tuple[str, str, bool,
             prefix = prefixes[kinds]
         items.append((f"{prefix} {_trim(text)}" if prefix else text, price, has_qty,
                       f"{prefix} {goods}" if prefix else goods))
-    return items, (name if own_name else None)
+    return tuple(items), (name if own_name else None)
 
 
 def split(text: str) -> list[Item]:
