@@ -134,6 +134,9 @@ def test_a_bare_count_or_percentage_alone_is_no_drug():
     assert p("Windows server x64 preinstalled").is_drug is False
     # ... but a count of pills is, and a press named with a count and a dose is ecstasy
     assert p("20 pills, white, scored").is_drug is True
+    assert p("10 x Knuckle Dusters").is_drug is False
+    assert p("Pure White Xtal x 5").is_drug is True  # a count of a drug form
+    assert p("Special offer - 15 X Nandroject 5ml").is_drug is True  # a count of vials
     o = p("SunPressed - 30 x 140MG pills")
     assert (o.is_drug, o.substance, o.units) == (True, "mdma", 30)
     assert p("Oz-Pressed - 30 x 140MG pills").substance == "mdma"  # "Oz" alone is no ounce here
@@ -146,6 +149,10 @@ def test_medicine_pills_are_not_taken_for_ecstasy_presses():
 def test_a_drug_with_a_volume_beats_a_non_drug_word():
     o = p("Spore syringe psilocybe cubensis (10 ml) for growing")
     assert (o.is_drug, o.substance) == (True, "psilocybin")
+
+
+def test_a_reagent_test_for_a_drug_is_paraphernalia():
+    assert p("Marquis reagent 3ml bottle, test kit for MDMA").is_drug is False
 
 
 def test_ordinals_are_no_quantities():

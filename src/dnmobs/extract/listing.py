@@ -462,9 +462,10 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
     family = _family(toks, tax) if entry is None and not decisive else None
     category = None
     strong_cls = [c for c in f.classes if not c[1].weak] or (f.classes if evidence else [])
-    if decisive and not (f.subs and (quantity or m.volume)):
+    if decisive and not (f.subs and (quantity or (m.volume and all(p[1].value != "paraphernalia"
+                                                                     for p in decisive)))):
         # "MDMA synthesis guide"; but "1g MDMA rock, mylar protection", "Spore syringe Psilocybe
-        # cubensis (10 ml) (growing shrooms)" stay drugs
+        # cubensis (10 ml) (growing shrooms)" stay drugs ("Marquis reagent 3ml, tests MDMA" does not)
         is_drug = False
         category = min(decisive, key=lambda p: p[0])[1].value
         sub = cls = None
@@ -490,10 +491,11 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
     elif _looks_like_xtc(toks, m, f, tax):
         is_drug, sub, cls = True, "mdma", tax.substances["mdma"].cls
         flags.append("substance-inferred")  # "25x SS Pills (220mg)"
-    elif m.mass or m.dose or any(c.unit for c in m.count) or any(not e.weak and e.value in tax.discrete_forms
-                                                                  for _, e in f.forms):
-        # a drug quantity, substance unknown ("50 gram ethcatinone", "20 pills"). A bare count or a
-        # percentage alone is not one: "5 x 50 Euro", "50 pcs" of ammunition, "Amazon GC 72%".
+    elif m.mass or m.dose or any(not e.weak and e.value in tax.discrete_forms for _, e in f.forms) or (
+            m.count and (any(c.unit for c in m.count) or m.volume or f.forms)):
+        # a drug quantity, substance unknown ("50 gram ethcatinone", "20 pills", "15 x Boldoject 5ml",
+        # "Pure White Xtal x 5"). A bare count or a percentage alone is not one: "5 x 50 Euro",
+        # "50 pcs" of ammunition, "10 x Knuckle Dusters", "Amazon GC 72%".
         is_drug = True
         flags.append("substance-unknown")
     else:
