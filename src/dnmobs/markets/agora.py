@@ -30,7 +30,6 @@ from dnmobs.markets.util import (
     Selectors,
     block_text,
     child,
-    children,
     has_class,
     next_element,
     select,
@@ -96,7 +95,11 @@ def landmarks(doc: Doc) -> dict:
         body = doc.tree.body
         regions = {}
         if body is not None:
-            ids = {c.id: c for c in body.iter() if c.id}
+            ids = {}
+            c = body.first_child
+            while c is not None:
+                ids[c.id] = c
+                c = c.next
             regions = {name: ids.get(id_) for name, id_ in REGIONS.items()}
         if not regions or None in regions.values():  # not the usual skeleton: look everywhere
             regions = dict.fromkeys(REGIONS, doc.tree.root)
@@ -178,14 +181,23 @@ _TABLE_PARTS = frozenset({"thead", "tbody", "tfoot"})  # where the parser puts a
 
 def _header(region: LexborNode) -> dict:
     """HEADER's nodes among the children of the header table's cells, else by a walk of the region."""
-    want = {sel[1:]: name for name, sel in HEADER.table.items()}
     got = dict.fromkeys(HEADER.table)
-    for td in children(child(child(child(region, "table"), "tbody"), "tr") or region, "td"):
-        for c in td.iter():
-            name = want.get(c.id)
+    left = len(got)
+    row = child(child(child(region, "table"), "tbody"), "tr")
+    td = row.first_child if row is not None else None
+    while td is not None and left:  # sibling walks: cheaper than iter()'s generators here
+        c = td.first_child if td.tag == "td" else None
+        while c is not None:
+            name = _HEADER_IDS.get(c.id)
             if name and got[name] is None:
                 got[name] = c
-    return got if None not in got.values() else HEADER.walk(region)
+                left -= 1
+            c = c.next
+        td = td.next
+    return got if not left else HEADER.walk(region)
+
+
+_HEADER_IDS = {sel[1:]: name for name, sel in HEADER.table.items()}
 
 
 def _crumbs(nav: LexborNode) -> list[LexborNode]:

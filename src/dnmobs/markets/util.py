@@ -270,12 +270,13 @@ def next_element(node: LexborNode) -> LexborNode | None:
 def child(node: LexborNode | None, tag: str, last: bool = False) -> LexborNode | None:
     """The first (or last) element child of ``node`` with this tag."""
     found = None
-    if node is not None:
-        for c in node.iter():
-            if c.tag == tag:
-                if not last:
-                    return c
-                found = c
+    c = node.first_child if node is not None else None
+    while c is not None:  # (a sibling walk: cheaper than iter()'s generator for the few nodes seen)
+        if c.tag == tag:
+            if not last:
+                return c
+            found = c
+        c = c.next
     return found
 
 
