@@ -135,6 +135,7 @@ def test_a_bare_count_or_percentage_alone_is_no_drug():
     # ... but a count of pills is, and a press named with a count and a dose is ecstasy
     assert p("20 pills, white, scored").is_drug is True
     assert p("10 x Knuckle Dusters").is_drug is False
+    assert p("Caramel chocolate, 5 doses!").is_drug is True
     assert p("Pure White Xtal x 5").is_drug is True  # a count of a drug form
     assert p("Special offer - 15 X Nandroject 5ml").is_drug is True  # a count of vials
     o = p("SunPressed - 30 x 140MG pills")

@@ -44,6 +44,7 @@ _PURITY_WORDS = frozenset({"pure", "purity", "pureness", "puro", "pura", "pureza
                            "tested", "labtested", "purity:", "lab", "гарантия"})
 _BUNDLE = frozenset({"+", "&", "and", "und", "plus", "with", "w/", "и", "con", "avec", "met"})
 _LIST_SEP = frozenset({"/", "|", ",", ";", "or", "oder", "ou", "o", "или", "-", "–", "&", "and", "·", "•"})
+_DOSE_WORDS = frozenset({"dose", "doses", "dosis", "servings"})  # "5 doses": a count of a drug
 _DISCRETE_FALLBACK_MAX_MG = 250.0  # a "dose" above this, with no count or pill word, is a mass
 
 
@@ -492,7 +493,7 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
         is_drug, sub, cls = True, "mdma", tax.substances["mdma"].cls
         flags.append("substance-inferred")  # "25x SS Pills (220mg)"
     elif m.mass or m.dose or any(not e.weak and e.value in tax.discrete_forms for _, e in f.forms) or (
-            m.count and (any(c.unit for c in m.count) or m.volume or f.forms)):
+            m.count and (any(c.unit or toks.text[c.end] in _DOSE_WORDS for c in m.count) or m.volume or f.forms)):
         # a drug quantity, substance unknown ("50 gram ethcatinone", "20 pills", "15 x Boldoject 5ml",
         # "Pure White Xtal x 5"). A bare count or a percentage alone is not one: "5 x 50 Euro",
         # "50 pcs" of ammunition, "10 x Knuckle Dusters", "Amazon GC 72%".
