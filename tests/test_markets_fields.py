@@ -140,6 +140,20 @@ def test_selector_tables_answer_like_the_engine():
         Selectors({"bad": "a[href]"})
 
 
+def test_selector_match_names_a_node_like_the_table_says():
+    html = ('<div class="price">1</div><div class="x price">2</div><div class="x\tprice">3</div>'
+            '<div class="other">4</div><div>5</div><a class="v">6</a><a>7</a><h1 class="price">8</h1>'
+            '<span id="s">9</span><span class="price">10</span>')
+    nodes = LexborHTMLParser(html).body.css("div, a, h1, span")
+    plain = Selectors({"price": "div.price", "link": "a.v", "title": "h1", "any": "div"})
+    assert [plain.match(n) for n in nodes] == [
+        "price", "price", "price", "any", "any", "link", None, "title", None, None]
+    tagless = Selectors({"priced": ".price", "title": "h1", "s": "#s"})  # an id: the slow path
+    assert [tagless.match(n) for n in nodes] == [
+        "priced", "priced", "priced", None, None, None, None, "priced", "s", "priced"]
+    assert plain.match(nodes[0], nodes[0].attributes) == "price"
+
+
 def test_a_layout_plugin_is_used_for_its_pages():
     mod = types.ModuleType("toymarket")
     mod.NAME, mod.MARKET, mod.MARKET_KIND, mod.CONFIDENCE = "toymarket", "toymarket", "darknet", 1.0
