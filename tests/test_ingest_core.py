@@ -80,6 +80,26 @@ def test_only_exact_copies_are_skipped_and_the_first_is_kept(con, tmp_path):
     assert con.execute("SELECT count(*), count(DISTINCT obs_id) FROM observations").fetchone() == (5, 5)
 
 
+def test_offers_parsed_while_loading_equal_offers_filled_afterwards(tmp_path, monkeypatch):
+    import dnmobs.extract.store as xstore
+    from dnmobs.store import connect
+
+    files = [str(write_snapshot(tmp_path / f"2014-05-0{d}.csv.gz", [(*r[:-1], f"2014-05-0{d}") for r in ROWS]))
+             for d in range(1, 4)]
+    later = connect(tmp_path / "later.duckdb")
+    ingest(later, files, Options(extract=False))
+    assert xstore.fill_offers(later) == 9
+    ahead = connect(tmp_path / "ahead.duckdb")
+
+    def no_parsing_left(*args):
+        raise AssertionError("every text should have been parsed while loading")
+
+    monkeypatch.setattr(xstore, "_parse_texts", no_parsing_left)
+    assert ingest(ahead, files, Options()).offers == 9
+    q = "SELECT * FROM offers ORDER BY offer_id"
+    assert ahead.execute(q).fetchall() == later.execute(q).fetchall()
+
+
 def test_crawl_date_precedence(con, tmp_path):
     # the row's date wins over the file name, the file name over the folder, the folder over --crawl-date
     def row(title, day=""):

@@ -92,14 +92,15 @@ def load_listing_rows(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) ->
         _promote(con, new, chunk)
         return res
     finally:
-        drop_quietly(con, "_lr", "_lr_new", "VIEW _promote")
+        drop_quietly(con, "_lr", "_lr_new", "_promote")
 
 
 def _promote(con: duckdb.DuckDBPyConnection, new: str, chunk: Chunk) -> None:
-    """Category rows of listings with no observation in their crawl become that observation."""
+    """Category rows of listings with no observation in their crawl become that observation. (A table,
+    not a view: the observations loader reads its input more than once, and inserts in between.)"""
     names = [f.name for f in OBSERVATION]
     con.execute(f"""
-        CREATE OR REPLACE TEMP VIEW _promote AS
+        CREATE OR REPLACE TEMP TABLE _promote AS
         SELECT {", ".join(f"r.{n}" for n in names)}, row_number() OVER (ORDER BY r._r) - 1 AS _r
         FROM {new} r
         WHERE r.page_type = 'category'
