@@ -321,8 +321,10 @@ def _load_chunk(ledger: Ledger, srcs: list[SourceFile], fmt: ModuleType, opts: O
             notes.extend(res.refused)
             if getattr(fmt, "COMMIT_BATCHES", False):
                 # DuckDB holds uncommitted rows in memory, beyond its memory limit: a source of millions of
-                # records keyed by their own ids is committed a batch at a time (a rerun skips what is in)
+                # records keyed by their own ids is committed a batch at a time (a rerun skips what is in),
+                # and checkpointed: below the store's high checkpoint threshold, blocks stay in memory
                 con.execute("COMMIT")
+                con.execute("CHECKPOINT")
                 con.execute("BEGIN TRANSACTION")
     # notes the sources gathered while being opened (a damaged gzip stream, say): what came before
     # the damage is kept, and the damage is that source's one-line error
