@@ -103,7 +103,7 @@ def fill_message_offers(con: duckdb.DuckDBPyConnection) -> int:
     if parse is None:
         return 0
     con.execute(f"UPDATE messages SET n_items = 0, n_offers = 0 WHERE n_offers IS NULL AND ({_NO_PRICE_SQL})")
-    cols = {r[0] for r in con.execute("DESCRIBE offers").fetchall()}
+    fields = {r[0] for r in con.execute("DESCRIBE offers").fetchall()} - set(_LINK_COLUMNS)
     rates = _rates(con)
     made = 0
     while True:
@@ -112,24 +112,21 @@ def fill_message_offers(con: duckdb.DuckDBPyConnection) -> int:
             "WHERE n_offers IS NULL ORDER BY message_id LIMIT ?", [BATCH]).fetchall()
         if not rows:
             break
-        columns: dict[str, list] = {}  # column -> values, one per offer (the engine's fields, then the links)
-        made_here = 0
+        found_rows: list[dict] = []  # one per offer: the engine's fields the table holds, then the links
         counts: list[tuple[str, int, int]] = []
         for message_id, market, vendor, day, text in rows:
             n_items, found = offers_of_text(text, date=day, market=market, parse=parse, rates=rates)
             for index, (item, o) in enumerate(found):
-                for k, v in o.items():
-                    if k in cols and k not in _LINK_COLUMNS:
-                        columns.setdefault(k, [None] * made_here).append(list(v) if isinstance(v, tuple) else v)
-                for k, v in (("offer_id", _offer_id(message_id, index)), ("message_id", message_id),
-                             ("market", market), ("vendor", vendor), ("date", day), ("offer_index", index),
-                             ("text", item.text)):
-                    columns.setdefault(k, [None] * made_here).append(v)
-                made_here += 1
-                for v in columns.values():  # a field an engine left out of this offer
-                    if len(v) < made_here:
-                        v.append(None)
+                row = {k: list(v) if isinstance(v, tuple) else v for k, v in o.items() if k in fields}
+                row.update(offer_id=_offer_id(message_id, index), message_id=message_id, market=market,
+                           vendor=vendor, date=day, offer_index=index, text=item.text)
+                found_rows.append(row)
             counts.append((message_id, n_items, len(found)))
+        made_here = len(found_rows)
+        # columns in order of first appearance; a field an engine left out of an offer is None there
+        names = list(dict.fromkeys(k for row in found_rows for k in row))
+        columns = {k: [row.get(k) for row in found_rows] for k in names}
+        del found_rows
         con.execute("BEGIN TRANSACTION")
         try:
             _insert(con, columns)
@@ -143,6 +140,8 @@ def fill_message_offers(con: duckdb.DuckDBPyConnection) -> int:
         except BaseException:
             con.execute("ROLLBACK")
             raise
+        # DuckDB keeps updated values in memory until a checkpoint, and the store's threshold is high
+        con.execute("CHECKPOINT")
         made += made_here
     _add_offering_vendors(con)
     return made

@@ -88,28 +88,29 @@ def near_duplicate_clusters(texts: list[str], threshold: float = THRESHOLD) -> l
 
 def group_reposts(con: duckdb.DuckDBPyConnection) -> int:
     """Assign every message its repost group; returns the number of groups with more than one post."""
+    # ads only: posts with offers, or not yet extracted; chatter stays ungrouped
+    ads = f"""SELECT message_id, date, {NORM_SQL} AS norm FROM messages
+              WHERE kind = 'message' AND coalesce(n_offers, 1) > 0"""
+    # one row per distinct text, with its first post and its place in the order of first posts. The
+    # scratch tables hold each distinct text once and a message only its text's digest: the texts are
+    # normalised twice (a second pass costs less than keeping every message's text)
     con.execute(f"""
-        CREATE OR REPLACE TEMP TABLE _rnorm AS
-        SELECT message_id, date,
-               -- ads only: posts with offers, or not yet extracted; chatter stays ungrouped
-               CASE WHEN kind = 'message' AND coalesce(n_offers, 1) > 0 THEN {NORM_SQL} ELSE '' END AS norm
-        FROM messages
-    """)
-    # one row per distinct text, with its first post
-    con.execute("""
         CREATE OR REPLACE TEMP TABLE _rdistinct AS
-        SELECT md5(norm) AS h, norm, arg_min(message_id, (coalesce(date, TIMESTAMP '9999-12-31'), message_id))
-                   AS first_id, min((coalesce(date, TIMESTAMP '9999-12-31'), message_id)) AS first_key
-        FROM _rnorm WHERE norm <> '' GROUP BY norm
+        SELECT *, CASE WHEN length(norm) >= {MIN_CHARS} THEN row_number() OVER (
+                   PARTITION BY length(norm) >= {MIN_CHARS} ORDER BY first_key) END AS rn
+        FROM (SELECT md5(norm) AS h, norm,
+                     arg_min(message_id, (coalesce(date, TIMESTAMP '9999-12-31'), message_id)) AS first_id,
+                     min((coalesce(date, TIMESTAMP '9999-12-31'), message_id)) AS first_key
+              FROM ({ads}) WHERE norm <> '' GROUP BY norm)
     """)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE _rnorm AS SELECT message_id, md5(norm) AS h FROM ({ads}) "
+                f"WHERE norm <> ''")
     # distinct texts in order of their first post, a chunk at a time: the signatures of a chunk, then
     # only the clusters' representatives, stay in memory; each chunk's (text, root) pairs go to DuckDB
     con.execute("CREATE OR REPLACE TEMP TABLE _rmap (h VARCHAR, root_h VARCHAR)")
     clusters = _Clusters()
-    con.execute(f"CREATE OR REPLACE TEMP TABLE _rorder AS SELECT h, norm, row_number() OVER (ORDER BY first_key) "
-                f"AS rn FROM _rdistinct WHERE length(norm) >= {MIN_CHARS}")
     for start in itertools.count(1, _CHUNK):
-        chunk = con.execute("SELECT h, norm FROM _rorder WHERE rn >= ? AND rn < ? ORDER BY rn",
+        chunk = con.execute("SELECT h, norm FROM _rdistinct WHERE rn >= ? AND rn < ? ORDER BY rn",
                             [start, start + _CHUNK]).fetchall()
         if not chunk:
             break
@@ -122,20 +123,21 @@ def group_reposts(con: duckdb.DuckDBPyConnection) -> int:
             con.unregister("_rmap_in")
     del clusters
     gc.collect()  # datasketch's index holds reference cycles: free it now, not at some later full collection
-    # the group of a text is the first post of its root text (texts were ordered by first post)
+    # the group of a text is the first post of its root text (texts were ordered by first post); a message
+    # without an ad's text is its own group
     con.execute("""
         UPDATE messages SET repost_group = g.grp
-        FROM (SELECT n.message_id, coalesce(r.first_id, n.message_id) AS grp
-              FROM _rnorm n
-              LEFT JOIN _rdistinct d ON d.norm = n.norm AND n.norm <> ''
-              LEFT JOIN _rmap m ON m.h = d.h
-              LEFT JOIN _rdistinct r ON r.h = coalesce(m.root_h, d.h)) g
+        FROM (SELECT m.message_id, coalesce(r.first_id, m.message_id) AS grp
+              FROM messages m
+              LEFT JOIN _rnorm n ON n.message_id = m.message_id
+              LEFT JOIN _rmap mp ON mp.h = n.h
+              LEFT JOIN _rdistinct r ON r.h = coalesce(mp.root_h, n.h)) g
         WHERE messages.message_id = g.message_id
           AND messages.repost_group IS DISTINCT FROM g.grp
     """)
     n = con.execute("SELECT count(*) FROM (SELECT repost_group FROM messages GROUP BY repost_group "
                     "HAVING count(*) > 1)").fetchall()[0][0]
-    for t in ("_rnorm", "_rdistinct", "_rorder", "_rmap"):
+    for t in ("_rnorm", "_rdistinct", "_rmap"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
     return n
 
