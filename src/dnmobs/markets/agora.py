@@ -17,7 +17,6 @@ dnmobs.markets.errors.
 from __future__ import annotations
 
 from functools import lru_cache
-from itertools import chain
 
 from selectolax.lexbor import LexborNode
 
@@ -25,15 +24,22 @@ from dnmobs.markets import errors, fields, model
 from dnmobs.markets.doc import Doc, text_of
 from dnmobs.markets.model import Parsed
 from dnmobs.markets.util import (
+    A_ID,
     BR_ID,
+    DIV_ID,
+    I_ID,
+    SPAN_ID,
+    TD_ID,
     TEXT_ID,
     Selectors,
     block_text,
     child,
     has_class,
+    kids,
     next_element,
     select,
     select_first,
+    tag_id,
 )
 
 NAME = "agora"
@@ -106,7 +112,8 @@ def landmarks(doc: Doc) -> dict:
         # the box of a product, category or front page where the template puts it spares the query
         # for every landmark over the main part (the left menu, a long listing table)
         box = _content_box(regions["main"]) if regions["main"] is not doc.tree.root else None
-        name = MAIN.match(box) if box is not None else None
+        # (the product box, on most pages, by its id alone: "product" is MAIN's first name)
+        name = None if box is None else "product" if box.id == _PRODUCT_ID else MAIN.match(box)
         if name is not None:
             main = dict.fromkeys(MAIN.table) | {name: box}
         elif "vendor" in doc.segments[:-1]:  # by its address a vendor page: its fields in the same look-up
@@ -120,6 +127,9 @@ def landmarks(doc: Doc) -> dict:
             regions["nav"])
         got = doc.cache[NAME] = {**header, **nav, **main, "main": regions["main"]}
     return got
+
+
+_PRODUCT_ID = MAIN.table["product"].removeprefix("#")
 
 
 # Where the 2014 template puts its landmarks, followed child by child (a few nodes instead of a
@@ -146,7 +156,7 @@ def _vendor_box(main: LexborNode) -> dict | None:
         return None
     got: dict = {}
     for c in boxes[0].iter():
-        if c.tag == "div":
+        if c.tag_id == DIV_ID:
             name = VENDOR_BOX.match(c)
             if name is not None and name not in got:
                 got[name] = c
@@ -167,16 +177,16 @@ def _rows_in(box: LexborNode | None, query: str) -> list[LexborNode]:
     say 'No feedbacks found.'"""
     if box is None:
         return []
-    tables = [c for c in box.iter() if c.tag == "table"]
+    tables = kids(box, _TABLE_ID)
     if tables:
-        return [tr for t in tables for part in t.iter() if part.tag in _TABLE_PARTS
-                for tr in part.iter() if tr.tag == "tr"]
-    if not any(n.tag == "table" for n in box.traverse()):
+        return [tr for t in tables for part in t.iter() if part.tag_id in _TABLE_PARTS for tr in kids(part, _TR_ID)]
+    if not any(n.tag_id == _TABLE_ID for n in box.traverse()):
         return []
     return select(box, query)
 
 
-_TABLE_PARTS = frozenset({"thead", "tbody", "tfoot"})  # where the parser puts a table's rows
+_TABLE_PARTS = frozenset(tag_id(t) for t in ("thead", "tbody", "tfoot"))  # where the parser puts a table's rows
+_TABLE_ID, _TR_ID = tag_id("table"), tag_id("tr")
 
 
 def _header(region: LexborNode) -> dict:
@@ -186,7 +196,7 @@ def _header(region: LexborNode) -> dict:
     row = child(child(child(region, "table"), "tbody"), "tr")
     td = row.first_child if row is not None else None
     while td is not None and left:  # sibling walks: cheaper than iter()'s generators here
-        c = td.first_child if td.tag == "td" else None
+        c = td.first_child if td.tag_id == TD_ID else None
         while c is not None:
             name = _HEADER_IDS.get(c.id)
             if name and got[name] is None:
@@ -205,7 +215,7 @@ def _crumbs(nav: LexborNode) -> list[LexborNode]:
     links with an ancestor of the CRUMB class (mostly their parent)."""
     out = []
     for a in nav.traverse():
-        if a.tag != "a":
+        if a.tag_id != A_ID:
             continue
         up = a.parent
         while up is not None and not has_class(up, CRUMB):
@@ -285,21 +295,20 @@ def _ships_walk(node: LexborNode | None) -> tuple[str | None, str | None, list[L
     to: list[str] = []
     acc = None
     marks: list[LexborNode] = []
-    for n in node.iter(include_text=True):
+    n = node.first_child
+    while n is not None:  # a sibling walk comparing tag ids: this runs on every listing row
         tid = n.tag_id
         if tid == TEXT_ID:
             if acc is not None:
                 acc.append(n.text_content or "")
-            continue
-        if tid == BR_ID:
+        elif tid == BR_ID:
             acc = None
-            continue
-        tag = n.tag
-        if tag == "i":
+        elif tid == I_ID:
             klass = n.attributes.get("class") or ""
             acc = frm if "fa-truck" in klass else to if "fa-home" in klass else acc
-        elif tag == "a" or tag == "span":
+        elif tid in (A_ID, SPAN_ID):
             marks.append(n)
+        n = n.next
     return (_ships_text("".join(frm), "From:") if frm else None, _ships_text("".join(to), "To:") if to else None,
             marks)
 
@@ -313,6 +322,8 @@ def _ships_text(text: str, prefix: str) -> str | None:
 
 
 _PRODUCT_TAGS = PRODUCT.tag_tables()
+_PRODUCT_BY_ID = {tag_id(tag): spec for tag, spec in _PRODUCT_TAGS.items() if tag is not None}
+_NOT_DESCRIPTION = frozenset(tag_id(t) for t in ("img", "script", "style"))
 
 
 def _product_children(root: LexborNode) -> tuple[dict, str | None]:
@@ -321,52 +332,51 @@ def _product_children(root: LexborNode) -> tuple[dict, str | None]:
     (The walk runs on every product page over some fifty nodes, mostly text and <br>: those are told
     by an int compare, the table's look-up is inlined, the attributes of an element read once.)"""
     f: dict = dict.fromkeys([*PRODUCT.table, *BUTTONS.values()])
-    tables, anytag = _PRODUCT_TAGS, _PRODUCT_TAGS.get(None)
+    tables, anytag = _PRODUCT_BY_ID, _PRODUCT_TAGS.get(None)
     parts: list[str] = []
     append = parts.append
     state = 0  # 0 before the description, 1 in it, 2 after it
-    for n in root.iter(include_text=True):
+    n = root.first_child
+    while n is not None:
         tid = n.tag_id
         if tid == TEXT_ID:
             if state == 1:
                 append(n.text_content or "")
-            continue
-        if tid == BR_ID:
+        elif tid == BR_ID:
             if state == 1:
                 append("\n")
-            continue
-        tag = n.tag
-        spec = tables.get(tag, anytag)
-        name = attrs = None
-        if spec is None:
-            name = PRODUCT.match(n)
         else:
-            name, classed = spec
-            if classed:
-                attrs = n.attributes
-                klass = attrs.get("class")
-                if klass is not None:
-                    name = classed.get(klass, name) if " " not in klass and klass.isprintable() else PRODUCT.match(
-                        n, attrs)
-        if name is not None:
-            if f[name] is None:
-                f[name] = n
-            if name == "vendor":
-                state = 2
-            continue
-        if tag == "div":
-            if attrs is None:
-                attrs = n.attributes
-            if state == 0 and "clear" in (attrs.get("style") or ""):
-                state = 1
-            elif state == 2:
-                for b in n.iter():  # the buttons box
-                    classes = (b.attributes.get("class") or "").split()
-                    for cls, key in BUTTONS.items():
-                        if cls in classes:
-                            f[key] = next((a for a in b.iter() if a.tag == "a"), None)
-        elif state == 1 and tag not in ("img", "script", "style"):
-            append(n.text())
+            spec = tables.get(tid, anytag)
+            name = attrs = None
+            if spec is None:
+                name = PRODUCT.match(n)
+            else:
+                name, classed = spec
+                if classed:
+                    attrs = n.attributes
+                    klass = attrs.get("class")
+                    if klass is not None:
+                        name = classed.get(klass, name) if " " not in klass and klass.isprintable() else (
+                            PRODUCT.match(n, attrs))
+            if name is not None:
+                if f[name] is None:
+                    f[name] = n
+                if name == "vendor":
+                    state = 2
+            elif tid == DIV_ID:
+                if attrs is None:
+                    attrs = n.attributes
+                if state == 0 and "clear" in (attrs.get("style") or ""):
+                    state = 1
+                elif state == 2:
+                    for b in n.iter():  # the buttons box
+                        classes = (b.attributes.get("class") or "").split()
+                        for cls, key in BUTTONS.items():
+                            if cls in classes:
+                                f[key] = child(b, "a")
+            elif state == 1 and tid not in _NOT_DESCRIPTION:
+                append(n.text())
+        n = n.next
     text = "".join(parts).strip()
     if text.endswith("Brought to you by:"):
         text = text[: -len("Brought to you by:")].rstrip()
@@ -397,20 +407,21 @@ def _band(text: str | None) -> float | None:
 def _feedback(trs: list[LexborNode], listing_key: str | None, vendor: str | None) -> list[dict]:
     out = []
     for pos, tr in enumerate(trs):
-        tds = [c for c in tr.iter() if c.tag == "td"]
+        tds = kids(tr, TD_ID)
         if len(tds) < 4:
             continue
         rating_text = text_of(tds[0])
         item = child(tds[2], "a") if len(tds) >= 5 else None
         buyer = band = None
-        for c in tds[-1].iter():
-            if c.tag != "span" and c.tag != "a":
-                continue
-            klass = c.attributes.get("class")
-            if klass == "gen-user-link":
-                buyer = text_of(c)
-            elif klass == "gen-user-ratings":
-                band = text_of(c)
+        c = tds[-1].first_child
+        while c is not None:
+            if c.tag_id in (SPAN_ID, A_ID):
+                klass = c.attributes.get("class")
+                if klass == "gen-user-link":
+                    buyer = text_of(c)
+                elif klass == "gen-user-ratings":
+                    band = text_of(c)
+            c = c.next
         age = text_of(tds[-2])
         item_key = fields.last_segment(item.attributes.get("href"), "p") if item is not None else None
         item_title = text_of(item)
@@ -459,7 +470,9 @@ def _product(doc: Doc, page: dict, rate: float | None) -> Parsed:
         "rating": _band(band),
         "counters_text": band,
     }
-    raw = {k: v for k, v in obs.items() if k not in ("price_amount", "price_currency", "rating")}
+    raw = {"listing_key": key, "title": obs["title"], "description": description, "price_text": price_text,
+           "usd_rate": rate, "vendor": vendor, "category": obs["category"], "ships_from": ships_from,
+           "ships_to": ships_to, "counters_text": band}  # obs less what was read from the shown fields
     unavailable = text_of(f["unavailable"])
     if unavailable:
         raw["availability"] = unavailable
@@ -485,41 +498,50 @@ def _image_key(img: LexborNode | None) -> str | None:
 
 def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, vendor: str | None
                ) -> list[dict]:
-    # Rows are many per page: cells are walked by tag, and classes read only where tags are ambiguous.
+    # Rows are many per page (a tenth of a category page's parse): cells are found by sibling walks
+    # that compare lexbor's tag ids, and classes are read only where tags are ambiguous.
     rows = []
     for pos, tr in enumerate(trs):
-        tds = [c for c in tr.iter() if c.tag == "td"]
+        tds = kids(tr, TD_ID)
         at = None
         for i, td in enumerate(tds):
             klass = td.attributes.get("class")
-            if klass and "column-name" in klass.split():
+            if klass and (klass == "column-name" or "column-name" in klass.split()):
                 at = i
                 break
         if at is None:
             continue
-        cells = dict(zip(LIST_CELLS, tds[at:], strict=False))
+        cells = tds[at:at + len(LIST_CELLS)]  # LIST_CELLS: name, price, ships, vendor
         link = preview = None
-        for c in cells["name"].iter():
-            tag = c.tag
-            if tag == "a":
+        c = cells[0].first_child
+        while c is not None and (link is None or preview is None):
+            tid = c.tag_id
+            if tid == A_ID:
                 if link is None:
                     link = c
-            elif tag == "span" and preview is None:
+            elif tid == SPAN_ID and preview is None:
                 preview = c
+            c = c.next
         key = fields.last_segment(link.attributes.get("href"), "p") if link is not None else None
         if key is None:
             continue
-        price_text = (cells["price"].text().strip().split("\n", 1)[0].strip() or None) if "price" in cells else None
+        price_text = (cells[1].text().strip().split("\n", 1)[0].strip() or None) if len(cells) > 1 else None
         amount, currency = _price(price_text)
-        ships_from, ships_to, marks = _ships_walk(cells.get("ships"))
-        vendor_cell = cells.get("vendor")
+        ships_from, ships_to, marks = _ships_walk(cells[2] if len(cells) > 2 else None)
+        if len(cells) > 3:  # the vendor cell of a category page: its link and rating after the ships cell's
+            c = cells[3].first_child
+            while c is not None:
+                tid = c.tag_id
+                if tid in (A_ID, SPAN_ID):
+                    marks.append(c)
+                c = c.next
         seller = band = None
         nofe = False
-        for c in marks if vendor_cell is None else chain(marks, vendor_cell.iter()):
-            tag = c.tag
-            if tag == "a":
-                seller = seller or text_of(c)
-            elif tag == "span":
+        for c in marks:
+            if c.tag_id == A_ID:
+                if not seller:
+                    seller = text_of(c)
+            else:
                 klass = c.attributes.get("class") or ""
                 if "nofe" in klass:
                     nofe = True

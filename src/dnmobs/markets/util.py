@@ -25,6 +25,38 @@ def _tag_ids() -> tuple[int, int]:
 
 
 TEXT_ID, BR_ID = _tag_ids()
+
+
+def static_tag_id(name: str) -> int | None:
+    """lexbor's id of an HTML tag, for walks that compare ids instead of reading ``tag`` strings;
+    None for a tag lexbor does not know, whose id is made per document (so differs between pages)."""
+    docs = [LexborHTMLParser(""), LexborHTMLParser("")]  # both alive: a freed one's memory is reused
+    a, b = (d.create_node(name).tag_id for d in docs)
+    return a if a == b else None
+
+
+def tag_id(name: str) -> int:
+    tid = static_tag_id(name)
+    if tid is None:
+        raise ValueError(f"<{name}> has no fixed lexbor tag id")
+    return tid
+
+
+TD_ID, A_ID, SPAN_ID, I_ID, DIV_ID = (tag_id(t) for t in ("td", "a", "span", "i", "div"))
+
+
+def kids(node: LexborNode, tid: int) -> list[LexborNode]:
+    """The children of ``node`` with lexbor's tag id ``tid``, by a sibling walk (no generator, no
+    tag strings: cheaper than ``[c for c in node.iter() if c.tag == ...]`` on the many small rows)."""
+    out = []
+    c = node.first_child
+    while c is not None:
+        if c.tag_id == tid:
+            out.append(c)
+        c = c.next
+    return out
+
+
 _engines = threading.local()
 
 
@@ -250,10 +282,11 @@ def block_text(node: LexborNode | None) -> str | None:
     if node is None:
         return None
     parts: list[str] = []
-    for n in node.traverse(include_text=True):
-        if n.tag == TEXT:
+    for n in node.traverse(include_text=True):  # (tag ids, not tag names: a PGP key is many lines)
+        tid = n.tag_id
+        if tid == TEXT_ID:
             parts.append(n.text_content or "")
-        elif n.tag == "br":
+        elif tid == BR_ID:
             parts.append("\n")
     t = "".join(parts).strip()
     return t or None
@@ -269,10 +302,11 @@ def next_element(node: LexborNode) -> LexborNode | None:
 
 def child(node: LexborNode | None, tag: str, last: bool = False) -> LexborNode | None:
     """The first (or last) element child of ``node`` with this tag."""
+    tid = _CHILD_IDS[tag] if tag in _CHILD_IDS else _CHILD_IDS.setdefault(tag, static_tag_id(tag))
     found = None
     c = node.first_child if node is not None else None
     while c is not None:  # (a sibling walk: cheaper than iter()'s generator for the few nodes seen)
-        if c.tag == tag:
+        if (c.tag_id == tid) if tid is not None else (c.tag == tag):
             if not last:
                 return c
             found = c
@@ -280,9 +314,13 @@ def child(node: LexborNode | None, tag: str, last: bool = False) -> LexborNode |
     return found
 
 
+_CHILD_IDS: dict[str, int | None] = {}
+
+
 def children(node: LexborNode, tag: str) -> list[LexborNode]:
     return [c for c in node.iter() if c.tag == tag]
 
 
 def has_class(node: LexborNode, name: str) -> bool:
-    return name in (node.attributes.get("class") or "").split()
+    klass = node.attributes.get("class")
+    return klass == name or (klass is not None and name in klass.split())  # (mostly one class: no split)
