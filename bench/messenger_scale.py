@@ -186,6 +186,8 @@ def main() -> None:
     ap.add_argument("--keep", action="store_true", help="keep the generated files")
     args = ap.parse_args()
 
+    if args.dir is not None:
+        args.dir.mkdir(parents=True, exist_ok=True)
     root = Path(tempfile.mkdtemp(prefix="dnmobs-scale-", dir=args.dir))
     runs = []  # (label, path, floor prefix, messages)
     try:
