@@ -176,3 +176,21 @@ def test_defer_to_names_a_substance():
     tax = load()
     for s in tax.substances.values():
         assert s.defer_to is None or s.defer_to in tax.substances
+
+
+def test_a_drug_name_that_is_also_a_strain_name_is_the_strain_beside_cannabis():
+    from dnmobs.extract import parse_listing
+
+    # the name beside a cannabis term and a mass or seeds: the strain
+    for title in ("2g Blue Dream x LSD buds", "Hybrid LSD wax 1g", "LSD autoflower feminised seeds (5 pack)"):
+        o = parse_listing(title)
+        assert (o.substance, o.substance_class) == ("cannabis", "cannabis"), title
+    # the drug itself: a dose, or no cannabis term, or only a weak one
+    assert parse_listing("LSD 100ug blotter x 10, Flower power print").substance == "lsd"
+    assert parse_listing("LSD tabs x 25").substance == "lsd"
+    assert parse_listing("1g LSD crystal").substance == "lsd"
+    # a homonym is another substance's name (else the rule would never apply)
+    tax = load()
+    assert tax.homonyms
+    for key, owner in tax.homonyms.items():
+        assert any(e.kind == SUB and e.value != owner for e in tax.lexicon.get(key, ())), key

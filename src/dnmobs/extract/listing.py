@@ -134,13 +134,28 @@ def _first_major(pairs: list[tuple[int, Entry]]) -> Entry:
     return best[1]
 
 
-def _choose_substance(f: Found, evidence: bool, m: Mentions, tax: Taxonomy) -> tuple[Entry | None, bool]:
+def _homonym(f: Found, toks: Tokens, m: Mentions, tax: Taxonomy, e: Entry) -> Entry:
+    """A substance named only by a name that is also another's strain name ("LSD"), beside a strong
+    term of that other substance and a mass or seeds: the strain ("1g Sour Diesel (LSD) shatter",
+    "LSD feminized x 10 seeds"; not "1X 150ug LSD - Flower of Light", a blotter's name)."""
+    owners = {tax.homonyms.get(toks.key[p]) for p, x in f.subs if x.value == e.value}
+    if len(owners) != 1 or None in owners:
+        return e
+    owner = owners.pop()
+    return next((x for _, x in sorted(f.subs, key=lambda p: p[0])
+                 if x.value == owner and (m.mass or x.form == "seed")), e)
+
+
+def _choose_substance(f: Found, evidence: bool, m: Mentions, tax: Taxonomy, toks: Tokens
+                      ) -> tuple[Entry | None, bool]:
     """(the entry that names the substance, whether it was a weak term). The first strong name wins;
     strain, pill-press and generic form words ("seeds") only when no other substance is named. A weak
     term needs evidence of a drug offer, and no dose far above what one pill of it holds ("Fruit
     Loops bars 500mg" are not Xanax bars)."""
     if f.subs:
         e = _first_major(f.subs)
+        if tax.homonyms and not m.dose:  # a dose ("150ug LSD, Flower of Light") names the drug itself
+            e = _homonym(f, toks, m, tax, e)
         defer = tax.substances[e.value].defer_to
         if defer is not None:  # "CBD Blue Shark feminized seeds", "CBD cheeba chews": cannabis
             e = next((x for _, x in sorted(f.subs, key=lambda p: p[0]) if x.value == defer), e)
@@ -452,7 +467,7 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
     else:
         unknown = decisive = f.nondrug
 
-    entry, weak = _choose_substance(f, evidence, m, tax)
+    entry, weak = _choose_substance(f, evidence, m, tax, toks)
     if entry is None and description and not decisive:
         df = find_terms(_tokens(description[:MAX_DESCRIPTION]))
         if df.subs and not df.nondrug:

@@ -54,6 +54,7 @@ class Substance:
     minor_forms: frozenset[str] = frozenset()
     minor: bool = False         # every term is minor: another substance named beside it wins (cutting agents)
     defer_to: str | None = None  # a substance named beside it wins, even by a minor term (CBD -> cannabis)
+    homonyms: tuple[str, ...] = ()  # other substances' names that are also its strain names ("LSD" weed)
 
 
 @dataclass
@@ -72,6 +73,7 @@ class Taxonomy:
     suffix_tuple: tuple[str, ...] = ()
     unknown_categories: frozenset[str] = frozenset()      # "custom listing": is_drug unknown
     weak_beats_quantity: frozenset[str] = frozenset()     # "1oz gold bar": a weak term beats a quantity
+    homonyms: dict[str, str] = field(default_factory=dict)  # a name's first-token key -> the strain's substance
 
     def substance_class(self, sub: str | None) -> str | None:
         return self.substances[sub].cls if sub in self.substances else None
@@ -125,7 +127,7 @@ def load() -> Taxonomy:
             strains=_tuple((d.get("strains") or {}).get("terms")),
             presses=_tuple((d.get("presses") or {}).get("terms")),
             minor_forms=frozenset(d.get("minor_forms", ())), minor=bool(d.get("minor", False)),
-            defer_to=d.get("defer_to"))
+            defer_to=d.get("defer_to"), homonyms=_tuple(d.get("homonyms")))
     for sid, s in subs.items():
         if s.defer_to is not None and s.defer_to not in subs:
             raise ValueError(f"substance {sid}: defer_to names an unknown substance {s.defer_to!r}")
@@ -144,6 +146,7 @@ def load() -> Taxonomy:
     tax.suffix_tuple = tuple(x[0] for x in tax.suffixes)
     tax.unknown_categories = frozenset(c for c, d in raw["nondrug"].items() if d.get("unknown"))
     tax.weak_beats_quantity = frozenset(c for c, d in raw["nondrug"].items() if d.get("weak_beats_quantity"))
+    tax.homonyms = {compact(t): s.id for s in subs.values() for t in s.homonyms}
     _build_lexicon(tax)
     return tax
 
@@ -276,6 +279,8 @@ def render_markdown() -> str:
                 extra.append(f"**strains** (flower): {_md_terms(s.strains)}")
             if s.presses:
                 extra.append(f"**pill presses**: {_md_terms(s.presses)}")
+            if s.homonyms:
+                extra.append(f"**also a strain name, beside its other terms and no dose**: {_md_terms(s.homonyms)}")
             forms = "; ".join([x for x in [forms, *extra] if x])
             flags = (" (potent)" if s.potent else "") + (" (minor)" if s.minor else "") + \
                 (f" (defers to `{s.defer_to}`)" if s.defer_to else "")
