@@ -147,6 +147,26 @@ def test_medicine_pills_are_not_taken_for_ecstasy_presses():
     assert p("Zoloft 100mg 28 tab").substance == "antidepressants"
 
 
+def test_presses_named_like_goods_are_pills_by_count_and_dose():
+    # a goods brand is also a press name: a count and one ecstasy pill's dose make it the pill
+    o = p("50x Spotify 180mg - UK stock")
+    assert (o.is_drug, o.substance, o.units, o.unit_dose_mg) == (True, "mdma", 50, 180)
+    assert p("20 x Playstation pills 240mg").substance == "mdma"
+    # the goods themselves: no dose, or a mass, or not a goods category that names presses
+    assert p("Playstation 4 console, 500GB, 2 controllers").is_drug is False
+    assert p("10x Netflix premium account 1 year").is_drug is False
+    assert p("25 x hollow point 9mm rounds 115 grain").is_drug is False
+
+
+def test_edibles_named_after_candy_need_a_dose_or_count():
+    for title in ("Sour Belts 250mg - free shipping", "(4x) Froot Loops bars 300mg",
+                  "Cough drops 10 x 10mg", "Nugtella 100mg jar"):
+        o = p(title)
+        assert (o.substance, o.form) == ("cannabis", "edible"), title
+    assert p("Sour belts, a box of candy").is_drug is False  # no dose: just candy
+    assert p("10 trazodone 100mg tabs").substance == "antidepressants"
+
+
 def test_a_drug_with_a_volume_beats_a_non_drug_word():
     o = p("Spore syringe psilocybe cubensis (10 ml) for growing")
     assert (o.is_drug, o.substance) == (True, "psilocybin")

@@ -202,6 +202,12 @@ def _looks_like_xtc(toks: Tokens, m: Mentions, f: Found, tax: Taxonomy) -> bool:
     return _XTC_DOSE[0] <= d <= _XTC_DOSE[1] and (pill or bool(m.count))
 
 
+def _press_named_like_goods(toks: Tokens, m: Mentions, f: Found, tax: Taxonomy, decisive: list) -> bool:
+    """"100x Playstation 200mg", "25 x Rolex pills 220mg": goods' brand names are ecstasy press names
+    too; a count and the dose of one ecstasy pill say it is the pill (goods are not sold by the mg)."""
+    return all(p[1].value in tax.press_names for p in decisive) and _looks_like_xtc(toks, m, f, tax)
+
+
 def _form(tax: Taxonomy, sub: str | None, cls: str | None, f: Found, m: Mentions) -> str | None:
     allowed = tax.class_forms.get(cls, frozenset()) if cls else frozenset()
     specific = [(p, e.form) for p, e in [*f.subs, *f.weak_subs] if e.value == sub and e.form]
@@ -479,7 +485,8 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
     category = None
     strong_cls = [c for c in f.classes if not c[1].weak] or (f.classes if evidence else [])
     if decisive and not (f.subs and (quantity or (m.volume and all(p[1].value != "paraphernalia"
-                                                                     for p in decisive)))):
+                                                                     for p in decisive)))) \
+            and not _press_named_like_goods(toks, m, f, tax, decisive):
         # "MDMA synthesis guide"; but "1g MDMA rock, mylar protection", "Spore syringe Psilocybe
         # cubensis (10 ml) (growing shrooms)" stay drugs ("Marquis reagent 3ml, tests MDMA" does not)
         is_drug = False

@@ -74,6 +74,7 @@ class Taxonomy:
     unknown_categories: frozenset[str] = frozenset()      # "custom listing": is_drug unknown
     weak_beats_quantity: frozenset[str] = frozenset()     # "1oz gold bar": a weak term beats a quantity
     homonyms: dict[str, str] = field(default_factory=dict)  # a name's first-token key -> the strain's substance
+    press_names: frozenset[str] = frozenset()  # goods whose brands are also ecstasy press names ("Playstation")
 
     def substance_class(self, sub: str | None) -> str | None:
         return self.substances[sub].cls if sub in self.substances else None
@@ -147,6 +148,7 @@ def load() -> Taxonomy:
     tax.unknown_categories = frozenset(c for c, d in raw["nondrug"].items() if d.get("unknown"))
     tax.weak_beats_quantity = frozenset(c for c, d in raw["nondrug"].items() if d.get("weak_beats_quantity"))
     tax.homonyms = {compact(t): s.id for s in subs.values() for t in s.homonyms}
+    tax.press_names = frozenset(c for c, d in raw["nondrug"].items() if d.get("press_names"))
     _build_lexicon(tax)
     return tax
 
@@ -297,6 +299,8 @@ def render_markdown() -> str:
             "(a guide about MDMA is a guide).", "", "| category | label | terms |", "|---|---|---|"]
     for cat, d in tax.nondrug.items():
         note = " (is_drug unknown, not false)" if d.get("unknown") else ""
+        if d.get("press_names"):
+            note += " (its brands also name ecstasy presses: a count and one pill's dose beat them)"
         out.append(f"| `{cat}` | {d['label']}{note} | {_md_terms(d.get('terms', []))} |")
     out.append("")
     return "\n".join(out)
