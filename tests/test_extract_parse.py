@@ -167,6 +167,13 @@ def test_edibles_named_after_candy_need_a_dose_or_count():
     assert p("10 trazodone 100mg tabs").substance == "antidepressants"
 
 
+def test_a_year_after_an_offer_word_dates_the_offer_not_a_publication():
+    assert p("Cannabis and its history - 1998").is_drug is False
+    o = p("Moroccan hash, summer special 2017, bulk only")
+    assert (o.is_drug, o.substance, o.form) == (True, "cannabis", "hash")
+    assert p("Space cookies x 4").substance == "cannabis"
+
+
 def test_a_drug_with_a_volume_beats_a_non_drug_word():
     o = p("Spore syringe psilocybe cubensis (10 ml) for growing")
     assert (o.is_drug, o.substance) == (True, "psilocybin")

@@ -184,8 +184,15 @@ def _family(toks: Tokens, tax: Taxonomy) -> tuple[str, str | None] | None:
     return None
 
 
+# A year after these words dates an offer, not a publication ("SPECIAL 2017", "harvest 2016").
+_OFFER_DATE_WORDS = frozenset({"special", "sale", "deal", "deals", "offer", "promo", "promotion", "summer",
+                               "winter", "spring", "autumn", "fall", "christmas", "xmas", "year", "easter",
+                               "harvest", "crop", "batch", "season", "stock", "new"})
+
+
 def _year_without_quantity(toks: Tokens, m: Mentions) -> bool:
     return not m.price and any(b.value == int(b.value) and 1900 <= b.value <= 2029 and b.lower is None
+                               and not (b.start and toks.text[b.start - 1] in _OFFER_DATE_WORDS)
                                for b in m.bare) and sum(k == WORD for k in toks.kind) >= 2
 
 
