@@ -194,3 +194,9 @@ def test_a_drug_name_that_is_also_a_strain_name_is_the_strain_beside_cannabis():
     assert tax.homonyms
     for key, owner in tax.homonyms.items():
         assert any(e.kind == SUB and e.value != owner for e in tax.lexicon.get(key, ())), key
+
+
+def test_steroid_cycle_ancillaries_are_in_the_steroid_class():
+    tax = load()
+    for sid in ("tamoxifen", "anastrozole", "clomifene", "hcg", "cabergoline"):
+        assert tax.substances[sid].cls == "steroids", sid
