@@ -4,7 +4,10 @@ All HTML pages of ../shared/data/agora-2014/pages-2014-04-06-dev.tar.gz (product
 and error pages; the CSS and fonts are left out) are read into memory first, then parsed by:
   bare:  selectolax (lexbor) building the tree of the same bytes, nothing else: the floor;
   ours:  dnmobs.markets.parse_page: charset check, tree, page type, every field (observation,
-         listing rows, vendor profile and key, feedback), the header rate;
+         listing rows, vendor profile and key, feedback), the header rate. Its tree is built without
+         lexbor's DOM mutation events (markets.doc.PARSE_OPTIONS): still the whole page, a cheaper
+         parse than the floor's; so a bare parse with those options is timed too and ours is
+         printed against it as well (what our reading of the tree costs beyond its parse);
   bs4:   BeautifulSoup(lxml) extracting the same fields, written the way published scrapers do.
 bare and ours run interleaved over all pages, best of --rounds (the spread of the rounds' ratios is
 printed too); bs4 is ~40x slower, so it runs once over every --bs4-every'th page (a systematic
@@ -31,7 +34,7 @@ from bs4 import BeautifulSoup
 from selectolax.lexbor import LexborHTMLParser
 
 from dnmobs.markets import parse_page
-from dnmobs.markets.doc import site_path
+from dnmobs.markets.doc import PARSE_OPTIONS, site_path
 
 TARBALL = Path(__file__).resolve().parents[1].parent / "shared/data/agora-2014/pages-2014-04-06-dev.tar.gz"
 
@@ -225,17 +228,21 @@ def main() -> None:
     mb = sum(len(d) for d, _ in pages) / 1e6
     print(f"{len(pages)} pages, {mb:.1f} MB of HTML")
     print(f"bs4 agreement with ours: {agreement(pages[::10])}")
-    rounds: dict[str, list[float]] = {"bare": [], "ours": []}
+    rounds: dict[str, list[float]] = {"bare": [], "ours": [], "bare-opts": []}
     for _ in range(args.rounds):
         rounds["bare"].append(timed(lambda d, p: LexborHTMLParser(d), pages))
         rounds["ours"].append(timed(parse_page, pages))
+        rounds["bare-opts"].append(timed(lambda d, p: LexborHTMLParser(d, options=PARSE_OPTIONS), pages))
     best = {name: min(times) for name, times in rounds.items()}
     sample = pages[:: args.bs4_every]
     per_page = {name: best[name] / len(pages) for name in best}
     per_page["bs4"] = timed(parse_bs4, sample) / len(sample)
     for name, t in per_page.items():
-        print(f"{name:5} {1 / t:9.0f} pages/s  {1e6 * t:8.0f} us/page")
+        if name != "bare-opts":
+            print(f"{name:5} {1 / t:9.0f} pages/s  {1e6 * t:8.0f} us/page")
     print(f"bs4/ours {per_page['bs4'] / per_page['ours']:.1f}")
+    print(f"bare parse with our parse options (no DOM mutation events) {1e6 * per_page['bare-opts']:.0f} us/page: "
+          f"ours/that {best['ours'] / best['bare-opts']:.2f}")
     # each round times both on the same pages one after the other: on a machine shared with other
     # jobs, the spread of the rounds' ratios says how far the best-of figure below can be trusted
     per_round = sorted(o / b for o, b in zip(rounds["ours"], rounds["bare"], strict=True))

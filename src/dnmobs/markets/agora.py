@@ -101,11 +101,7 @@ def landmarks(doc: Doc) -> dict:
         body = doc.tree.body
         regions = {}
         if body is not None:
-            ids = {}
-            c = body.first_child
-            while c is not None:
-                ids[c.id] = c
-                c = c.next
+            ids = {c.id: c for c in body.iter()}  # (elements only: text has no id)
             regions = {name: ids.get(id_) for name, id_ in REGIONS.items()}
         if not regions or None in regions.values():  # not the usual skeleton: look everywhere
             regions = dict.fromkeys(REGIONS, doc.tree.root)
@@ -194,16 +190,16 @@ def _header(region: LexborNode) -> dict:
     got = dict.fromkeys(HEADER.table)
     left = len(got)
     row = child(child(child(region, "table"), "tbody"), "tr")
-    td = row.first_child if row is not None else None
-    while td is not None and left:  # sibling walks: cheaper than iter()'s generators here
-        c = td.first_child if td.tag_id == TD_ID else None
-        while c is not None:
+    for td in row.iter() if row is not None else ():  # (iter() steps over the text between cells in C)
+        if td.tag_id != TD_ID:
+            continue
+        for c in td.iter():
             name = _HEADER_IDS.get(c.id)
             if name and got[name] is None:
                 got[name] = c
                 left -= 1
-            c = c.next
-        td = td.next
+        if not left:
+            break
     return got if not left else HEADER.walk(region)
 
 
@@ -330,57 +326,70 @@ def _product_children(root: LexborNode) -> tuple[dict, str | None]:
     """The product box's fields (PRODUCT, BUTTONS) and its description: the loose text and line
     breaks between the first float-clearing div and the vendor link, in one walk of its children.
     (The walk runs on every product page over some fifty nodes, mostly text and <br>: those are told
-    by an int compare, the table's look-up is inlined, the attributes of an element read once.)"""
-    f: dict = dict.fromkeys([*PRODUCT.table, *BUTTONS.values()])
+    by an int compare and read by a tight inner loop, the table's look-up is inlined, the attributes
+    of an element read once.)"""
+    f: dict = dict.fromkeys(_PRODUCT_FIELDS)
     tables, anytag = _PRODUCT_BY_ID, _PRODUCT_TAGS.get(None)
+    text_id, br_id = TEXT_ID, BR_ID
     parts: list[str] = []
     append = parts.append
     state = 0  # 0 before the description, 1 in it, 2 after it
     n = root.first_child
     while n is not None:
         tid = n.tag_id
-        if tid == TEXT_ID:
-            if state == 1:
-                append(n.text_content or "")
-        elif tid == BR_ID:
-            if state == 1:
-                append("\n")
+        if tid in _TEXT_OR_BR:  # outside the description (inside it: the inner loop below)
+            n = n.next
+            continue
+        spec = tables.get(tid, anytag)
+        name = attrs = None
+        if spec is None:
+            name = PRODUCT.match(n)
         else:
-            spec = tables.get(tid, anytag)
-            name = attrs = None
-            if spec is None:
-                name = PRODUCT.match(n)
-            else:
-                name, classed = spec
-                if classed:
-                    attrs = n.attributes
-                    klass = attrs.get("class")
-                    if klass is not None:
-                        name = classed.get(klass, name) if " " not in klass and klass.isprintable() else (
-                            PRODUCT.match(n, attrs))
-            if name is not None:
-                if f[name] is None:
-                    f[name] = n
-                if name == "vendor":
-                    state = 2
-            elif tid == DIV_ID:
-                if attrs is None:
-                    attrs = n.attributes
-                if state == 0 and "clear" in (attrs.get("style") or ""):
-                    state = 1
-                elif state == 2:
-                    for b in n.iter():  # the buttons box
-                        classes = (b.attributes.get("class") or "").split()
-                        for cls, key in BUTTONS.items():
-                            if cls in classes:
-                                f[key] = child(b, "a")
-            elif state == 1 and tid not in _NOT_DESCRIPTION:
-                append(n.text())
+            name, classed = spec
+            if classed:
+                attrs = n.attributes
+                klass = attrs.get("class")
+                if klass is not None:
+                    name = classed.get(klass, name) if " " not in klass and klass.isprintable() else (
+                        PRODUCT.match(n, attrs))
+        if name is not None:
+            if f[name] is None:
+                f[name] = n
+            if name == "vendor":
+                state = 2
+        elif tid == DIV_ID:
+            if attrs is None:
+                attrs = n.attributes
+            if state == 0 and "clear" in (attrs.get("style") or ""):
+                state = 1
+            elif state == 2:
+                for b in n.iter():  # the buttons box
+                    classes = (b.attributes.get("class") or "").split()
+                    for cls, key in BUTTONS.items():
+                        if cls in classes:
+                            f[key] = child(b, "a")
+        elif state == 1 and tid not in _NOT_DESCRIPTION:
+            append(n.text_lexbor())
         n = n.next
+        if state == 1:  # the description's text and line breaks, up to its next element
+            while n is not None:
+                tid = n.tag_id
+                if tid == text_id:
+                    append(n.text_content or "")
+                elif tid == br_id:
+                    append("\n")
+                else:
+                    break
+                n = n.next
     text = "".join(parts).strip()
     if text.endswith("Brought to you by:"):
         text = text[: -len("Brought to you by:")].rstrip()
     return f, text or None
+
+
+_PRODUCT_FIELDS = [*PRODUCT.table, *BUTTONS.values()]
+_TEXT_OR_BR = frozenset((TEXT_ID, BR_ID))
+_SPAN_OR_A = frozenset((SPAN_ID, A_ID))
 
 
 def _ratings_after(node: LexborNode | None) -> str | None:
@@ -405,23 +414,25 @@ def _band(text: str | None) -> float | None:
 
 
 def _feedback(trs: list[LexborNode], listing_key: str | None, vendor: str | None) -> list[dict]:
+    # (a row's cells and its last cell's children by iter(), which steps over white space in C, comparing
+    # tag ids: vendor pages show dozens of rows)
     out = []
+    td_id = TD_ID
     for pos, tr in enumerate(trs):
-        tds = kids(tr, TD_ID)
+        tds = [c for c in tr.iter() if c.tag_id == td_id]
         if len(tds) < 4:
             continue
         rating_text = text_of(tds[0])
         item = child(tds[2], "a") if len(tds) >= 5 else None
         buyer = band = None
-        c = tds[-1].first_child
-        while c is not None:
-            if c.tag_id in (SPAN_ID, A_ID):
+        for c in tds[-1].iter():
+            tid = c.tag_id
+            if tid in _SPAN_OR_A:
                 klass = c.attributes.get("class")
                 if klass == "gen-user-link":
                     buyer = text_of(c)
                 elif klass == "gen-user-ratings":
                     band = text_of(c)
-            c = c.next
         age = text_of(tds[-2])
         item_key = fields.last_segment(item.attributes.get("href"), "p") if item is not None else None
         item_title = text_of(item)
@@ -498,66 +509,95 @@ def _image_key(img: LexborNode | None) -> str | None:
 
 def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, vendor: str | None
                ) -> list[dict]:
-    # Rows are many per page (a tenth of a category page's parse): cells are found by sibling walks
-    # that compare lexbor's tag ids, and classes are read only where tags are ambiguous.
+    # Rows are many per page (most of a category page's parse): each row is read in one sibling walk
+    # per cell comparing lexbor's tag ids, and classes are read only where tags are ambiguous. The
+    # seller's link and rating band sit in the ships cell (vendor pages) or the cell after it
+    # (category pages): both are read as met, in document order.
     rows = []
+    td_id, a_id, span_id, i_id, text_id, br_id = TD_ID, A_ID, SPAN_ID, I_ID, TEXT_ID, BR_ID
     for pos, tr in enumerate(trs):
-        tds = kids(tr, TD_ID)
-        at = None
-        for i, td in enumerate(tds):
-            klass = td.attributes.get("class")
-            if klass and (klass == "column-name" or "column-name" in klass.split()):
-                at = i
-                break
-        if at is None:
+        name_td = None
+        cells = []  # LIST_CELLS after the name cell: price, ships, vendor
+        for c in tr.iter():
+            if c.tag_id == td_id:
+                if name_td is not None:
+                    cells.append(c)
+                    if len(cells) == len(LIST_CELLS) - 1:
+                        break
+                else:
+                    klass = c.attributes.get("class")
+                    if klass and (klass == "column-name" or "column-name" in klass.split()):
+                        name_td = c
+        if name_td is None:
             continue
-        cells = tds[at:at + len(LIST_CELLS)]  # LIST_CELLS: name, price, ships, vendor
         link = preview = None
-        c = cells[0].first_child
-        while c is not None and (link is None or preview is None):
+        for c in name_td.iter():
             tid = c.tag_id
-            if tid == A_ID:
+            if tid == a_id:
                 if link is None:
                     link = c
-            elif tid == SPAN_ID and preview is None:
+                    if preview is not None:
+                        break
+            elif tid == span_id and preview is None:
                 preview = c
-            c = c.next
+                if link is not None:
+                    break
         key = fields.last_segment(link.attributes.get("href"), "p") if link is not None else None
         if key is None:
             continue
-        price_text = (cells[1].text().strip().split("\n", 1)[0].strip() or None) if len(cells) > 1 else None
+        price_text = (cells[0].text_lexbor().strip().split("\n", 1)[0].strip() or None) if cells else None
         amount, currency = _price(price_text)
-        ships_from, ships_to, marks = _ships_walk(cells[2] if len(cells) > 2 else None)
-        if len(cells) > 3:  # the vendor cell of a category page: its link and rating after the ships cell's
-            c = cells[3].first_child
-            while c is not None:
-                tid = c.tag_id
-                if tid in (A_ID, SPAN_ID):
-                    marks.append(c)
-                c = c.next
-        seller = band = None
+        seller = band = ships_from = ships_to = None
         nofe = False
-        for c in marks:
-            if c.tag_id == A_ID:
-                if not seller:
-                    seller = text_of(c)
-            else:
-                klass = c.attributes.get("class") or ""
-                if "nofe" in klass:
-                    nofe = True
-                elif "gen-user-ratings" in klass:
-                    band = text_of(c)
+        if len(cells) > 1:  # the ships cell: text after the truck and home icons, to a <br>, by a sibling walk
+            frm: list[str] = []
+            to: list[str] = []
+            acc = None
+            n = cells[1].first_child
+            while n is not None:
+                tid = n.tag_id
+                if tid == text_id:
+                    if acc is not None:
+                        acc.append(n.text_content or "")
+                elif tid == br_id:
+                    acc = None
+                elif tid == i_id:
+                    klass = n.attributes.get("class") or ""
+                    acc = frm if "fa-truck" in klass else to if "fa-home" in klass else acc
+                elif tid == a_id:
+                    if not seller:
+                        seller = text_of(n)
+                elif tid == span_id:
+                    klass = n.attributes.get("class") or ""
+                    if "nofe" in klass:
+                        nofe = True
+                    elif "gen-user-ratings" in klass:
+                        band = text_of(n)
+                n = n.next
+            ships_from = _ships_text("".join(frm), "From:") if frm else None
+            ships_to = _ships_text("".join(to), "To:") if to else None
+        if len(cells) > 2:  # the vendor cell (category pages): elements only
+            for n in cells[2].iter():
+                tid = n.tag_id
+                if tid == a_id:
+                    if not seller:
+                        seller = text_of(n)
+                elif tid == span_id:
+                    klass = n.attributes.get("class") or ""
+                    if "nofe" in klass:
+                        nofe = True
+                    elif "gen-user-ratings" in klass:
+                        band = text_of(n)
         title = text_of(link)
         description = text_of(preview)
         seller = seller or vendor
-        band_rating = _band(band)
         raw = {"listing_key": key, "title": title, "description": description, "price_text": price_text,
                "usd_rate": rate, "vendor": seller, "category": category, "ships_from": ships_from,
                "ships_to": ships_to, "counters_text": band, "no_fe": nofe}
         rows.append({"position": pos, "listing_key": key, "title": title, "description": description,
                      "price_text": price_text, "price_amount": amount, "price_currency": currency,
                      "usd_rate": rate, "vendor": seller, "category": category, "ships_from": ships_from,
-                     "ships_to": ships_to, "rating": band_rating, "counters_text": band, "raw": raw})
+                     "ships_to": ships_to, "rating": _band(band), "counters_text": band, "raw": raw})
     return rows
 
 

@@ -94,10 +94,12 @@ def last_segment(href: str | None, after: str) -> str | None:
     if not href:
         return None
     prefix = f"/{after}/"
-    if href.startswith(prefix):  # the usual '/p/AbCdEf': spare the split
+    if href.startswith(prefix):  # the usual '/p/AbCdEf', '/p/AbCdEf/buy': spare the split
         rest = href[len(prefix):]
-        if rest and "/" not in rest and "#" not in rest and "?" not in rest:
-            return rest
+        if "#" not in rest and "?" not in rest:
+            seg = rest.partition("/")[0]
+            if seg:  # (else '/p//x': the general path skips empty segments)
+                return seg
     segs = [s for s in href.split("#", 1)[0].split("?", 1)[0].split("/") if s]
     for i, s in enumerate(segs[:-1]):
         if s == after:
