@@ -152,3 +152,31 @@ def test_a_breadcrumb_back_to_the_front_page_is_no_category():
                  b'<div class="topnav-divider-element">&gt;</div></div>\n    ')
     p = parse_page(data[:start] + root_only + data[end:], "/p/Bv4Nw8Kd2R")
     assert p.page_type == "product" and p.observation["category"] is None
+
+
+# Pages laid out otherwise than Agora's 2014 template: the layout follows the template's own path to its
+# boxes when it can and falls back to selector searches of the page where it cannot; both read the same.
+LAID_OUT_OTHERWISE = {
+    # the regions of <body> wrapped in one more box: no region found where the template puts it
+    "wrapped body": lambda d: d.replace(b"<body>", b"<body><div class='wrap'>", 1).replace(
+        b"</body>", b"</div></body>", 1),
+    # the page's box one level deeper in the content cell, the header bar in a box of its own
+    "nested boxes": lambda d: d.replace(b'<div style="float: left;">', b'<div style="float: left;"><div>', 1).replace(
+        b'<div class="product-list-pages">', b'</div><div class="product-list-pages">', 1).replace(
+        b'<div id="login-info-bar">', b'<div class="bar"><div id="login-info-bar">', 1),
+}
+
+
+@pytest.mark.parametrize("how", sorted(LAID_OUT_OTHERWISE))
+@pytest.mark.parametrize("rel", ["p/Bv4Nw8Kd2R", "p/Xq7Lm2Pz9A", "cat/Qm3cRt8sLw/1", "vendor/quietfox"])
+def test_a_page_laid_out_otherwise_reads_the_same_through_the_fallback(rel, how):
+    import dataclasses
+
+    path = CRAWL / rel
+    data = path.read_bytes()
+    moved = LAID_OUT_OTHERWISE[how](data)
+    assert moved != data
+    want = parse(rel)
+    got = parse_page(moved, site_path(str(path.relative_to(FIXTURES))))
+    assert want.page_type in ("product", "category", "vendor") and (want.observation or want.rows)
+    assert dataclasses.asdict(got) == dataclasses.asdict(want)

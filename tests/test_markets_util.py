@@ -58,3 +58,22 @@ def test_block_text_keeps_line_breaks():
     assert block_text(_tree(ROW).css_first("tr")) == "one tthree\nfour"
     assert block_text(_tree("<p> <br> </p>").css_first("p")) is None
     assert block_text(None) is None
+
+
+def test_pages_are_parsed_whole_to_the_tree_the_default_options_build():
+    """Doc parses without lexbor's DOM mutation events (cheaper): on every fixture page, and on
+    markup where events would act (a <select> with a <selectedcontent>) outside what we read, the
+    tree is the one a default parse builds, apart from the mirrored option."""
+    from pathlib import Path
+
+    from dnmobs.markets.doc import Doc
+
+    pages = [p for p in (Path(__file__).parent / "fixtures" / "pages").rglob("*") if p.is_file()]
+    assert len(pages) >= 8
+    for page in pages:
+        data = page.read_bytes()
+        assert Doc.from_bytes(data).tree.html == LexborHTMLParser(data).html, page
+    html = b"<p>a<br>b</p><select><selectedcontent></selectedcontent><option>x</option></select>"
+    ours, default = Doc.from_bytes(html).tree, LexborHTMLParser(html)
+    assert ours.css_first("p").html == default.css_first("p").html
+    assert ours.css_first("selectedcontent").text() == "" and default.css_first("selectedcontent").text() == "x"
