@@ -5,8 +5,12 @@
 ``dnmobs extract`` runs it on JSON Lines. The taxonomy is data: ``taxonomy.toml``.
 """
 
-from dnmobs.extract.listing import analyse, parse_listing
-from dnmobs.extract.offer import Offer, SubOffer
-from dnmobs.extract.rates import Rates
+from dnmobs.extract._native import guard
+
+guard()  # before any compiled module is imported: a stale build must not shadow edited sources
+
+from dnmobs.extract.listing import analyse, parse_listing  # noqa: E402
+from dnmobs.extract.offer import Offer, SubOffer  # noqa: E402
+from dnmobs.extract.rates import Rates  # noqa: E402
 
 __all__ = ["Offer", "Rates", "SubOffer", "analyse", "parse_listing"]

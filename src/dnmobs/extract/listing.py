@@ -127,9 +127,9 @@ def _first(pairs: list[tuple[int, Entry]]) -> Entry:
 
 def _first_major(pairs: list[tuple[int, Entry]]) -> Entry:
     """The first entry that is not minor (strains, presses, generic form words), else the first."""
-    best = None
+    best = pairs[0]
     for p in pairs:
-        if best is None or (p[1].minor, p[0]) < (best[1].minor, best[0]):
+        if (p[1].minor, p[0]) < (best[1].minor, best[0]):
             best = p
     return best[1]
 
@@ -294,7 +294,7 @@ def _purity(toks: Tokens, m: Mentions) -> tuple[float | None, bool]:
 
 # --- quantities ---------------------------------------------------------------------------------------
 
-def _between(toks: Tokens, a: int, b: int) -> list[str]:
+def _between(toks: Tokens, a: int, b: int) -> tuple[str, ...]:
     return toks.text[a + 1:b]
 
 
@@ -591,7 +591,7 @@ def parse_listing(title: str, description: str | None = None, price=None, date=N
     values, subs = listing_values(title, description, price, date, market, rates=rates, ships_from=ships_from,
                                   ships_to=ships_to, price_currency=price_currency, usd_rate=usd_rate,
                                   price_usd_shown=price_usd_shown)
-    return Offer(*values, tuple(SubOffer(*v) for v in subs))
+    return Offer(*values, tuple(SubOffer(*v) for v in subs))  # type: ignore[call-arg]
 
 
 def listing_values(title: str, description: str | None = None, price=None, date=None, market: str | None = None,
@@ -635,11 +635,13 @@ def listing_values(title: str, description: str | None = None, price=None, date=
         per_g, per_pure, per_unit = derived(usd, None if bundle else q.grams, q.units, facts.purity)
         subs.append((q.grams, q.units, q.dose_mg, q.volume_ml, a, c, usd, source, note, per_g, per_pure, per_unit))
     top = subs[0]
+    top_amount: float | None  # (declared: the compiled build checks the types mypy infers)
+    top_cur: str | None
     if several and not facts.several_prices and amount is not None:
         top_amount, top_cur = amount, cur
         top_usd, top_src, top_note = to_usd(amount, cur, day, usd_shown=shown, usd_rate=usd_rate, rates=rate_list)
         top_note = "one listing price for several quantities" if top_usd is not None else top_note
-        per = (None, None, None)
+        per: tuple[float | None, float | None, float | None] = (None, None, None)
     else:
         top_amount, top_cur, top_usd, top_src, top_note = top[4], top[5], top[6], top[7], top[8]
         per = (top[9], top[10], top[11])

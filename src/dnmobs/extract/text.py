@@ -39,29 +39,17 @@ def normalize(text: str) -> str:
 class Tokens:
     """Parallel sequences: token text (lower case), kind (NUM, WORD, SYM), whether white space
     precedes it, its matching key (letters and digits only), the token as written (case kept) and,
-    for numbers, their value (``parse_number``; None for other tokens). Tuples as made by
-    ``tokenize``; ``split`` makes them lists before changing them."""
+    for numbers, their value (``parse_number``; None for other tokens): tuples, as made by
+    ``tokenize`` (typed: the compiled build reads them natively, see docs/extraction.md)."""
 
     __slots__ = ("key", "kind", "raw", "space", "text", "val")
 
-    def __init__(self, text, kind, space, key, raw, val) -> None:
+    def __init__(self, text: tuple[str, ...], kind: tuple[str, ...], space: tuple[bool, ...], key: tuple[str, ...],
+                 raw: tuple[str, ...], val: tuple[float | None, ...]) -> None:
         self.text, self.kind, self.space, self.key, self.raw, self.val = text, kind, space, key, raw, val
 
     def __len__(self) -> int:
         return len(self.text)
-
-    def split(self, i: int, at: int) -> None:
-        """Cut token i in two after ``at`` characters ("100gCocaine" -> "g" | "cocaine")."""
-        lists = [list(x) for x in (self.text, self.kind, self.space, self.key, self.raw, self.val)]
-        text, kind, space, key, raw, val = lists
-        w, r = text[i], raw[i]
-        text[i:i + 1] = [w[:at], w[at:]]
-        kind[i:i + 1] = [WORD, WORD]
-        space[i:i + 1] = [space[i], False]
-        key[i:i + 1] = [w[:at], w[at:]]
-        raw[i:i + 1] = [r[:at], r[at:]]
-        val[i:i + 1] = [None, None]
-        self.text, self.kind, self.space, self.key, self.raw, self.val = lists
 
 
 def _describe(raw: str, space: bool) -> tuple:
