@@ -263,9 +263,13 @@ def extract(
 def _store_rates():
     """The store's imported rates, when a store exists; extraction works without one."""
     from dnmobs.extract.rates import Rates
-    from dnmobs.store import default_db_path
 
-    path = Path(State.db or default_db_path())
+    if State.db:
+        path = Path(State.db)
+    else:  # (dnmobs.store imports DuckDB: not needed when no store is there)
+        from dnmobs.store import default_db_path
+
+        path = Path(default_db_path())
     if not path.is_file():
         return []
     try:

@@ -10,6 +10,7 @@ when the text offers several quantities), then extra fields that may grow.
 
 from __future__ import annotations
 
+import gc
 import itertools
 import multiprocessing
 from collections.abc import Iterable
@@ -124,6 +125,17 @@ def _chunks(lines: Iterable[bytes], size: int):
 CHUNK = 2000
 
 
+def _freeze_lasting_objects() -> None:
+    """Load the taxonomy, then move every object alive to the collector's permanent generation: the
+    taxonomy, the place tables and the imported modules live as long as the process, and the
+    collector's full passes, started by the objects each line allocates, no longer walk them
+    (measured on 100,000 titles: -20% time per line with the compiled modules)."""
+    from dnmobs.extract.taxonomy import load
+
+    load()
+    gc.freeze()
+
+
 def run(lines: Iterable[bytes], out: BinaryIO, rates=(), workers: int | None = None) -> RunReport:
     """Convert JSON Lines. Large inputs are spread over worker processes (order is kept); a small
     input, or ``workers=1``, is done in this process."""
@@ -134,6 +146,7 @@ def run(lines: Iterable[bytes], out: BinaryIO, rates=(), workers: int | None = N
         return rep
     n_workers = workers if workers is not None else default_workers()
     if n_workers <= 1 or len(first) < CHUNK:
+        _freeze_lasting_objects()
         for chunk in itertools.chain([first], chunks):
             data, k, e = _convert(chunk, rates)
             out.write(data)

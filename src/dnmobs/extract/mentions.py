@@ -6,15 +6,15 @@ currency, ``x``, ``%``). Numbers that belong to a substance name ("2c-b", "25i")
 
 from __future__ import annotations
 
-from typing import NamedTuple
+from typing import Final, NamedTuple
 
 from dnmobs.extract import units as U
 from dnmobs.extract.text import NUM, SYM, WORD, Tokens
 
-FRACTION_SLASH = frozenset("/⁄")
-RANGE_SEP = frozenset("-–~")
-_SLOW_NEXT = frozenset({*FRACTION_SLASH, *RANGE_SEP, "+", "μ", "µ", "ε"})
-_FILLERS = frozenset({"full", "whole", "fat", "solid", "heavy", "big", "golden", "real"})
+FRACTION_SLASH: Final = frozenset("/⁄")
+RANGE_SEP: Final = frozenset("-–~")
+_SLOW_NEXT: Final = frozenset({*FRACTION_SLASH, *RANGE_SEP, "+", "μ", "µ", "ε"})
+_FILLERS: Final = frozenset({"full", "whole", "fat", "solid", "heavy", "big", "golden", "real"})
 
 
 class Mention(NamedTuple):
@@ -43,10 +43,10 @@ class Mentions:
 
 
 # word -> ('mass', grams) / ('dose', mg) / ('vol', ml): one lookup for every unit word
-UNITS: dict[str, tuple[str, float]] = {**{w: ("vol", f) for w, f in U.MILLILITRE.items()},
+UNITS: Final[dict[str, tuple[str, float]]] = {**{w: ("vol", f) for w, f in U.MILLILITRE.items()},
                                        **{w: ("dose", f) for w, f in U.MILLIGRAM.items()},
                                        **{w: ("mass", f) for w, f in U.MASS.items()}}
-_MICRO_SIGNS = ("μg", "µg", "εg")
+_MICRO_SIGNS: Final = ("μg", "µg", "εg")
 
 
 def _unit_word(w: str) -> tuple[str, float] | None:
@@ -57,14 +57,14 @@ def _unit_word(w: str) -> tuple[str, float] | None:
     return got
 
 
-_SCAN_WORDS = frozenset({"x", "×", "qty", "quantity", "qt", *U.FRACTION_WORDS, *U.ALONE})
-_COUNT_WORDS = frozenset({"x", "×", "qty", "quantity", "qt"})
-_NOT_AFTER_FRACTION = frozenset({"p", "point", "points", "ball", "balls", "key", "keys"})
-_AFTER_FRACTION = frozenset({"of", "an", "a"})
-_TH = frozenset({"th", "ths"})
-_CPU_BITS = frozenset({"32", "64", "86"})
+_SCAN_WORDS: Final = frozenset({"x", "×", "qty", "quantity", "qt", *U.FRACTION_WORDS, *U.ALONE})
+_COUNT_WORDS: Final = frozenset({"x", "×", "qty", "quantity", "qt"})
+_NOT_AFTER_FRACTION: Final = frozenset({"p", "point", "points", "ball", "balls", "key", "keys"})
+_AFTER_FRACTION: Final = frozenset({"of", "an", "a"})
+_TH: Final = frozenset({"th", "ths"})
+_CPU_BITS: Final = frozenset({"32", "64", "86"})
 # "8th Edition", "21st Century": an ordinal, not an eighth or a count of 21 pieces
-_ORDINAL_NOUNS = frozenset({"edition", "ed", "century", "anniversary", "generation", "gen", "birthday", "floor",
+_ORDINAL_NOUNS: Final = frozenset({"edition", "ed", "century", "anniversary", "generation", "gen", "birthday", "floor",
                             "grade", "place", "annual", "street", "avenue", "ave", "revision", "volume", "vol"})
 
 

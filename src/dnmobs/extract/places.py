@@ -12,27 +12,28 @@ import re
 import tomllib
 from functools import cache, lru_cache
 from importlib import resources
+from typing import Final
 
 from dnmobs.extract.taxonomy import compact
 from dnmobs.extract.text import SYM, WORD, Tokens, normalize, tokenize
 
-REGIONS = ("EU", "WW", "NA", "SA", "AS", "OC", "AF")
-_MAX_FIELD = 500  # characters of a shipping field that are read
+REGIONS: Final = ("EU", "WW", "NA", "SA", "AS", "OC", "AF")
+_MAX_FIELD: Final = 500  # characters of a shipping field that are read
 
 # a field value is split on these; "except"/"excluding"/"but not" end the useful part
-_SPLIT = re.compile(r"[,;/&+|]| and | or | und | y | et | en | и ")
-_EXCEPT = re.compile(r"except|excluding|excl\.?|but not|ausser|außer|no |not |sauf|кроме", re.I)
-_CONNECTORS = ("and", "or", "und", "en", "et", "y")
-_STRIP_SUFFIX = ("only", "onrequest", "uponrequest", "domestic", "nur", "solo", "tylko", "только")
-_STRIP_PREFIX = ("shipsfrom", "shipfrom", "shippedfrom", "shipsto", "shipto", "from", "to", "the")
+_SPLIT: Final = re.compile(r"[,;/&+|]| and | or | und | y | et | en | и ")
+_EXCEPT: Final = re.compile(r"except|excluding|excl\.?|but not|ausser|außer|no |not |sauf|кроме", re.I)
+_CONNECTORS: Final = ("and", "or", "und", "en", "et", "y")
+_STRIP_SUFFIX: Final = ("only", "onrequest", "uponrequest", "domestic", "nur", "solo", "tylko", "только")
+_STRIP_PREFIX: Final = ("shipsfrom", "shipfrom", "shippedfrom", "shipsto", "shipto", "from", "to", "the")
 
-FROM_WORDS = frozenset({"from", "frm", "aus", "uit", "desde", "depuis", "z", "из", "od", "ex", "von"})
-LINK_WORDS = frozenset({"2", "to", ">", "→", "➡", "->", "=>", "nach", "naar", "vers", "в", "➔", "»", "-", "–"})
-AFTER_FROM = frozenset({"vendor", "seller", "stock", "domestic", "based", "warehouse", "shipped", "shipping",
+FROM_WORDS: Final = frozenset({"from", "frm", "aus", "uit", "desde", "depuis", "z", "из", "od", "ex", "von"})
+LINK_WORDS: Final = frozenset({"2", "to", ">", "→", "➡", "->", "=>", "nach", "naar", "vers", "в", "➔", "»", "-", "–"})
+AFTER_FROM: Final = frozenset({"vendor", "seller", "stock", "domestic", "based", "warehouse", "shipped", "shipping",
                         "dispatch", "dispatched", "versand", "verkäufer", "lager", "händler"})
-AFTER_TO = frozenset({"only", "nur", "solo", "tylko", "только", "exclusively"})
-WORLDWIDE = frozenset({"ww", "worldwide", "weltweit", "wereldwijd", "worldwidee"})
-BRACKETS = frozenset("[](){}~|")
+AFTER_TO: Final = frozenset({"only", "nur", "solo", "tylko", "только", "exclusively"})
+WORLDWIDE: Final = frozenset({"ww", "worldwide", "weltweit", "wereldwijd", "worldwidee"})
+BRACKETS: Final = frozenset("[](){}~|")
 
 
 @cache

@@ -10,37 +10,38 @@ from __future__ import annotations
 import re
 from datetime import date
 from functools import lru_cache
+from typing import Final
 
 from dnmobs.extract.mentions import Mention, scan
 from dnmobs.extract.text import MAX_TEXT, NUM, Tokens, normalize, parse_number, tokenize
 from dnmobs.extract.units import CODES, CRYPTO, SUBUNIT, SYMBOLS
 
-FIAT = frozenset({*CODES.values(), *SYMBOLS.values()}) - CRYPTO - set(SUBUNIT) - {"BTC"}
+FIAT: Final = frozenset({*CODES.values(), *SYMBOLS.values()}) - CRYPTO - set(SUBUNIT) - {"BTC"}
 
 # Markets whose listings are priced in one coin; a bare number shown by them is in that coin.
-MARKET_CURRENCY = {"agora": "BTC", "dream": "BTC", "silkroad": "BTC", "silk road": "BTC", "silkroad2": "BTC",
+MARKET_CURRENCY: Final = {"agora": "BTC", "dream": "BTC", "silkroad": "BTC", "silk road": "BTC", "silkroad2": "BTC",
                    "evolution": "BTC", "nucleus": "BTC", "abraxas": "BTC", "hydra": "BTC", "matanga": "BTC"}
 
 # placeholder prices: "9999", "99999" ... (vendors park listings with them)
-_MAX_USD_PER_GRAM = 3000.0
-_MIN_USD_PER_GRAM = 0.2
-_MIN_USD = 0.5
+_MAX_USD_PER_GRAM: Final = 3000.0
+_MIN_USD_PER_GRAM: Final = 0.2
+_MIN_USD: Final = 0.5
 
 
 # How prices are written beyond what the tokenizer reads as one number (a Python ``re``, audited for
 # linear time: no repetition nests another unbounded one, each repetition is bounded or ends at a
 # character class it cannot contain; tests/test_price_forms.py times adversarial input):
 # - a whole amount with a dash for the cents: '75,-', '75,- €', '1.250,-', Swedish '75:-', Swiss '75.-'
-_WHOLE_DASH = re.compile(r"(\d)[,.:](?:--?|[–—])(?!\d)")
+_WHOLE_DASH: Final = re.compile(r"(\d)[,.:](?:--?|[–—])(?!\d)")
 # - thousands grouped by a space (also no-break and thin spaces) or an apostrophe: '2 125', '1'200',
 #   '12 500,50'. Only runs of 3-digit groups after a head of 1-3 digits not glued to another number.
-_GROUPED = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f\u2009'’]\d{3})+(?![\d])")
-_GROUP_SEP = re.compile(r"[ \u00a0\u202f\u2009'’]")
+_GROUPED: Final = re.compile(r"(?<![\d.,])\d{1,3}(?:[ \u00a0\u202f\u2009'’]\d{3})+(?![\d])")
+_GROUP_SEP: Final = re.compile(r"[ \u00a0\u202f\u2009'’]")
 # a single dot then three digits: thousands in a fiat price ('3.674 €', '$4.580': fiat amounts have
 # at most two decimals), a decimal in a coin price ('1.087 BTC')
-_DOT_THOUSANDS = re.compile(r"[1-9]\d{0,2}\.\d{3}")
+_DOT_THOUSANDS: Final = re.compile(r"[1-9]\d{0,2}\.\d{3}")
 # '25e', '25 E': euros, when that is the whole price (menus write it so; in running text 'e' is no currency)
-_E_EURO = re.compile(r"([\d.,]{1,20})\s?[eE]")
+_E_EURO: Final = re.compile(r"([\d.,]{1,20})\s?[eE]")
 
 
 def _ungroup(m: re.Match) -> str:

@@ -8,10 +8,12 @@ number of tokens times the longest term.
 
 from __future__ import annotations
 
+from typing import Final
+
 from dnmobs.extract.taxonomy import CLASS, FORM, NONDRUG, SUB, Entry, load
 from dnmobs.extract.text import JOINERS, NUM, SYM, Tokens
 
-_MULTIPLIERS = ("x", "×")
+_MULTIPLIERS: Final = ("x", "×")
 
 
 class Found:

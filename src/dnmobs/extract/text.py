@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import Final
 
 # The tokens of a run of non-space characters: numbers (with decimal or thousands separators), runs
 # of ASCII letters, runs of other letters, any other single character. ASCII and other letters are
@@ -19,14 +20,16 @@ import unicodedata
 # whole; the term matcher joins adjacent pieces back ("cocaïne" = coca|ï|ne). The text is first cut
 # at white space (str.split, the same white space as the pattern's \s), and each piece is cut by
 # this pattern once: pieces repeat across titles ("3.5g", "cocaine", "90%") and are memoised.
-_TOKEN = re.compile(r"\d++(?:[.,]\d++)*+|[a-zA-Z]++|[^\W\da-zA-Z_]++|\S")
+_TOKEN: Final = re.compile(r"\d++(?:[.,]\d++)*+|[a-zA-Z]++|[^\W\da-zA-Z_]++|\S")
 
-MAX_TEXT = 4000  # characters of a title or description that are read; the rest is ignored
+MAX_TEXT: Final = 4000  # characters of a title or description that are read; the rest is ignored
 
-NUM, WORD, SYM = "n", "w", "p"
+NUM: Final = "n"
+WORD: Final = "w"
+SYM: Final = "p"
 
 # Characters that may sit inside a multi-token term ("2c-b", "driver's", "a.k.a", "hydrocodone/apap").
-JOINERS = frozenset("-'./’‐‑–")
+JOINERS: Final = frozenset("-'./’‐‑–")
 
 
 def normalize(text: str) -> str:
@@ -68,9 +71,9 @@ def _describe_piece(piece: str) -> tuple:
     return tuple(_describe(t, k == 0) for k, t in enumerate(_TOKEN.findall(piece)))
 
 
-_PIECES_MAX = 300_000
+_PIECES_MAX: Final = 300_000
 # piece -> its tokens, one table per piece splitter (pieces repeat across titles: cut each once)
-_CACHES: dict = {None: {}}
+_CACHES: Final[dict] = {None: {}}
 
 
 def _learn(piece: str, split, cache: dict) -> tuple:

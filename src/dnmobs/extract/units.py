@@ -7,11 +7,13 @@ under 1.5 %, and it is how vendors price ("28g (1oz)").
 
 from __future__ import annotations
 
-OUNCE = 28.0
-POUND = 448.0
+from typing import Final
+
+OUNCE: Final = 28.0
+POUND: Final = 448.0
 
 # word -> grams per unit
-MASS: dict[str, float] = {}
+MASS: Final[dict[str, float]] = {}
 for _w in ("g", "gr", "grs", "gram", "grams", "gramm", "gramme", "grammes", "gramms", "gramos", "gramo",
            "grammi", "gs", "gms", "gm", "grm", "grms", "gramma", "grammas", "gramov", "grama", "gramas",
            "gramy", "gramów", "gramow", "gramu", "grams", "grammo", "grame",
@@ -36,33 +38,33 @@ MASS["ball"] = MASS["balls"] = MASS["eightball"] = MASS["8ball"] = OUNCE / 8
 MASS["quarter"] = MASS["quarters"] = MASS["qtr"] = OUNCE / 4
 
 # Units that must follow a number: on their own they are ordinary words or letters.
-NEEDS_NUMBER = frozenset({"g", "gr", "grs", "gs", "gm", "gms", "grm", "г", "p", "key", "keys", "brick", "bricks",
+NEEDS_NUMBER: Final = frozenset({"g", "gr", "grs", "gs", "gm", "gms", "grm", "г", "p", "key", "keys", "brick", "bricks",
                           "zone", "zones", "once", "point", "points", "ball", "balls", "elbow", "elbows", "8th",
                           "quarter", "quarters", "zip", "zips", "kilo", "kilos", "lbs", "lb", "pound",
                           "pounds", "qtr"})
 # "half ounce", "quarter pound", "half gram"
-FRACTION_WORDS = {"half": 0.5, "halbe": 0.5, "halbes": 0.5, "halve": 0.5, "demi": 0.5, "media": 0.5,
+FRACTION_WORDS: Final = {"half": 0.5, "halbe": 0.5, "halbes": 0.5, "halve": 0.5, "demi": 0.5, "media": 0.5,
                   "medio": 0.5, "пол": 0.5, "quarter": 0.25, "viertel": 0.25}
 
 # Currency codes that are also words: they count only when glued to the number ("5try" never).
-AMBIGUOUS_CODES = frozenset({"try", "dash", "ether", "sat", "sats", "ron", "dram", "lari", "quid", "grn", "hrn",
+AMBIGUOUS_CODES: Final = frozenset({"try", "dash", "ether", "sat", "sats", "ron", "dram", "lari", "quid", "grn", "hrn",
                              "count", "doge", "bitcoin", "bitcoins"})
 
 # Units that name a quantity on their own ("OZ Mazar", "QP Sour Diesel", "an eighth of").
-ALONE = frozenset({"oz", "ounce", "qp", "hp", "eighth", "8th", "teener", "eightball", "8ball", "zip"})
+ALONE: Final = frozenset({"oz", "ounce", "qp", "hp", "eighth", "8th", "teener", "eightball", "8ball", "zip"})
 
-MILLIGRAM = {"mg": 1.0, "mgs": 1.0, "milligram": 1.0, "milligrams": 1.0, "milligramm": 1.0, "miligram": 1.0,
+MILLIGRAM: Final = {"mg": 1.0, "mgs": 1.0, "milligram": 1.0, "milligrams": 1.0, "milligramm": 1.0, "miligram": 1.0,
              "miligramos": 1.0, "miligramy": 1.0, "мг": 1.0, "миллиграмм": 1.0, "миллиграмма": 1.0,
              "ug": 0.001, "μg": 0.001, "mcg": 0.001, "mcgs": 0.001, "microgram": 0.001, "micrograms": 0.001,
              "mikrogramm": 0.001, "мкг": 0.001, "γ": 0.001}
 
-MILLILITRE = {"ml": 1.0, "mls": 1.0, "milliliter": 1.0, "millilitre": 1.0, "milliliters": 1.0,
+MILLILITRE: Final = {"ml": 1.0, "mls": 1.0, "milliliter": 1.0, "millilitre": 1.0, "milliliters": 1.0,
               "millilitres": 1.0, "мл": 1.0, "cc": 1.0, "cl": 10.0, "dl": 100.0, "liter": 1000.0,
               "litre": 1000.0, "liters": 1000.0, "litres": 1000.0, "литр": 1000.0, "литра": 1000.0,
               "pint": 473.0, "pints": 473.0}
 
 # count words -> the form they imply (None: a count of anything)
-COUNT: dict[str, str | None] = {}
+COUNT: Final[dict[str, str | None]] = {}
 for _w in ("x", "×", "pcs", "pc", "pce", "piece", "pieces", "unit", "units", "stk", "stück", "stuck", "st",
            "stuks", "szt", "sztuk", "шт", "штук", "штуки", "штука", "штучки", "sht", "shtuk", "shtuki", "shtuka",
            "pack", "packs", "pk", "qty", "count", "ct", "pz", "pezzi", "unidades", "pièces", "doses", "dose",
@@ -89,17 +91,17 @@ for _w in ("carts", "cartridges", "cartridge"):
     COUNT[_w] = "vape"
 
 # Words after a multiplying "10x" that mean strength, not a count ("10x potency").
-NOT_A_COUNT = frozenset({"potency", "potent", "stronger", "strength", "strong", "more", "better", "cheaper",
+NOT_A_COUNT: Final = frozenset({"potency", "potent", "stronger", "strength", "strong", "more", "better", "cheaper",
                          "extract", "stärker", "zoom", "faster"})
 
 # --- currencies -------------------------------------------------------------------------------------
 
-SYMBOLS = {"$": "USD", "€": "EUR", "£": "GBP", "₴": "UAH", "₽": "RUB", "₾": "GEL", "₿": "BTC", "฿": "BTC",
+SYMBOLS: Final = {"$": "USD", "€": "EUR", "£": "GBP", "₴": "UAH", "₽": "RUB", "₾": "GEL", "₿": "BTC", "฿": "BTC",
            "₹": "INR", "₺": "TRY", "₸": "KZT", "₪": "ILS", "֏": "AMD", "₱": "PHP", "₫": "VND"}
 # prefixes of "$" ("au$", "c$") -> currency
-DOLLAR_PREFIX = {"au": "AUD", "a": "AUD", "aud": "AUD", "c": "CAD", "ca": "CAD", "cad": "CAD", "nz": "NZD",
+DOLLAR_PREFIX: Final = {"au": "AUD", "a": "AUD", "aud": "AUD", "c": "CAD", "ca": "CAD", "cad": "CAD", "nz": "NZD",
                  "us": "USD", "usd": "USD", "hk": "HKD", "s": "SGD", "sg": "SGD", "mx": "MXN"}
-CODES = {
+CODES: Final = {
     "usd": "USD", "usdt": "USDT", "usdc": "USDC", "dollar": "USD", "dollars": "USD", "dollar's": "USD",
     "долларов": "USD", "доллар": "USD", "баксов": "USD",
     "eur": "EUR", "euro": "EUR", "euros": "EUR", "евро": "EUR", "evro": "EUR",
@@ -117,14 +119,14 @@ CODES = {
     "bch": "BCH", "zec": "ZEC", "doge": "DOGE", "dash": "DASH",
 }
 # Fractions of a coin that are written as their own unit.
-SUBUNIT = {"mBTC": ("BTC", 0.001), "sat": ("BTC", 1e-8)}
-CRYPTO = frozenset({"BTC", "XMR", "LTC", "ETH", "BCH", "ZEC", "DOGE", "DASH", "USDT", "USDC"})
+SUBUNIT: Final = {"mBTC": ("BTC", 0.001), "sat": ("BTC", 1e-8)}
+CRYPTO: Final = frozenset({"BTC", "XMR", "LTC", "ETH", "BCH", "ZEC", "DOGE", "DASH", "USDT", "USDC"})
 
 # After a price: it is not the item's price.
-SHIPPING_WORDS = frozenset({"shipping", "ship", "shipped", "shiping", "shippin", "shipin", "shippping", "post", "postage", "delivery", "deliver", "s&h",
+SHIPPING_WORDS: Final = frozenset({"shipping", "ship", "shipped", "shiping", "shippin", "shipin", "shippping", "post", "postage", "delivery", "deliver", "s&h",
                             "p&p", "versand", "porto", "envío", "envio", "доставка", "dostavka", "extra",
                             "bonus", "off", "discount", "rabatt", "korting", "скидка", "skidka", "min",
                             "minimum", "cashback", "credit", "deposit", "залог", "zalog", "зп", "zp",
                             "salary", "month", "месяц", "mesjats", "day"})
 # After a price: it is the price of one unit ("$65/g", "$1.90 each").
-PER_UNIT_WORDS = frozenset({"each", "ea", "eac", "apiece", "pp", "pc", "per", "/g", "a"})
+PER_UNIT_WORDS: Final = frozenset({"each", "ea", "eac", "apiece", "pp", "pc", "per", "/g", "a"})
