@@ -21,7 +21,7 @@ HERE = Path(__file__).resolve().parent
 PKG = Path("src", "dnmobs", "extract")
 # The modules compiled (the extraction's inner loop; measured in bench/extract_speed.py). They are
 # compiled as one group: compiled modules call each other directly, so they are used all or none.
-COMPILED = ("text", "units", "terms", "mentions", "price", "places", "listing")
+COMPILED = ("taxonomy", "text", "units", "terms", "mentions", "price", "places", "listing", "jsonl")
 
 # pip runs this file for metadata too (egg_info, dist_info): compile only for a build.
 BUILDING = any(cmd in sys.argv for cmd in ("build", "build_ext", "bdist_wheel", "editable_wheel", "develop",

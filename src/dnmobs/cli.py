@@ -382,21 +382,22 @@ def vendors_show(
 
 def main() -> None:
     """Entry point: user mistakes are one line on stderr and a non-zero exit, never a traceback."""
-    import duckdb
-
     try:
         app()
     except DnmobsError as exc:
         err.print(f"error: {exc}", markup=False)
-        sys.exit(1)
-    except duckdb.Error as exc:
-        err.print(f"error: store: {str(exc).splitlines()[0]}", markup=False)
         sys.exit(1)
     except KeyboardInterrupt:
         err.print("interrupted", markup=False)
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
+    except Exception as exc:
+        duckdb = sys.modules.get("duckdb")  # (loaded by the commands that use it: not imported for the others)
+        if duckdb is None or not isinstance(exc, duckdb.Error):
+            raise
+        err.print(f"error: store: {str(exc).splitlines()[0]}", markup=False)
+        sys.exit(1)
 
 
 if __name__ == "__main__":

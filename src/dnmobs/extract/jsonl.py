@@ -61,14 +61,16 @@ def _one(line: bytes, rates) -> tuple[bytes, bool]:
     market = obj.get("market")
     if market is not None and not isinstance(market, str):
         return _error(ident, "market must be a string"), False
-    day = obj.get("date")
-    if day is not None:
-        if not isinstance(day, str):
+    day_text = obj.get("date")
+    day = None
+    if day_text is not None:
+        if not isinstance(day_text, str):
             return _error(ident, "date must be a string YYYY-MM-DD"), False
         try:
-            day = date.fromisoformat(day[:10]) if len(day) >= 10 and day[4] == "-" else date.fromisoformat(day)
+            day = date.fromisoformat(day_text[:10]) if len(day_text) >= 10 and day_text[4] == "-" \
+                else date.fromisoformat(day_text)
         except ValueError:
-            return _error(ident, f"date must be YYYY-MM-DD, not {day[:40]!r}"), False
+            return _error(ident, f"date must be YYYY-MM-DD, not {day_text[:40]!r}"), False
     values, subs = listing_values(title, desc, price, day, market, rates=rates)
     out = dict(zip(_KEYS, (ident, *values), strict=False))
     out["offers"] = [dict(zip(SUB_FIELDS, v, strict=True)) for v in subs] if subs else None

@@ -6,7 +6,7 @@ currency, ``x``, ``%``). Numbers that belong to a substance name ("2c-b", "25i")
 
 from __future__ import annotations
 
-from typing import Final, NamedTuple
+from typing import Final
 
 from dnmobs.extract import units as U
 from dnmobs.extract.text import NUM, SYM, WORD, Tokens
@@ -17,13 +17,24 @@ _SLOW_NEXT: Final = frozenset({*FRACTION_SLASH, *RANGE_SEP, "+", "μ", "µ", "ε
 _FILLERS: Final = frozenset({"full", "whole", "fat", "solid", "heavy", "big", "golden", "real"})
 
 
-class Mention(NamedTuple):
-    value: float
-    start: int          # first token
-    end: int            # last token (inclusive)
-    unit: str = ""      # the unit word, currency code, count form
-    per_unit: bool = False  # prices: the price of one gram or one piece
-    lower: float | None = None  # ranges: the other end
+class Mention:
+    """A number with a meaning. (A plain slotted class, not a NamedTuple: several are built for a
+    title, and the compiled build makes one without running Python code. Equal only to itself.)"""
+
+    __slots__ = ("end", "lower", "per_unit", "start", "unit", "value")
+
+    def __init__(self, value: float, start: int, end: int, unit: str = "", per_unit: bool = False,
+                 lower: float | None = None) -> None:
+        self.value = value
+        self.start = start          # first token
+        self.end = end              # last token (inclusive)
+        self.unit = unit            # the unit word, currency code, count form
+        self.per_unit = per_unit    # prices: the price of one gram or one piece
+        self.lower = lower          # ranges: the other end
+
+    def __repr__(self) -> str:
+        return (f"Mention(value={self.value!r}, start={self.start}, end={self.end}, unit={self.unit!r}, "
+                f"per_unit={self.per_unit}, lower={self.lower!r})")
 
 
 class Mentions:

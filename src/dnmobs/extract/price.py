@@ -69,7 +69,7 @@ def amount_of(p: Mention, toks: Tokens) -> float:
 
 
 @lru_cache(maxsize=65536)
-def parse_displayed(text: str) -> tuple[float | None, str | None, float | None]:
+def parse_displayed(text: str | None) -> tuple[float | None, str | None, float | None]:
     """(amount, currency, USD shown) of a displayed price: 'USD 120.00 (0.0901 BTC)' ->
     (120.0, 'USD', 120.0); '0.0122 BTC' -> (0.0122, 'BTC', None); '1.200,50 €' -> (1200.5, 'EUR', None);
     '243,- €' -> (243.0, 'EUR', None); '$2 125' -> (2125.0, 'USD', 2125.0); '3.674 euro' -> (3674.0, 'EUR',

@@ -68,7 +68,7 @@ def _describe(raw: str, space: bool) -> tuple:
 
 def _describe_piece(piece: str) -> tuple:
     """The tokens of a piece of text without white space, the first one preceded by white space."""
-    return tuple(_describe(t, k == 0) for k, t in enumerate(_TOKEN.findall(piece)))
+    return tuple([_describe(t, k == 0) for k, t in enumerate(_TOKEN.findall(piece))])
 
 
 _PIECES_MAX: Final = 300_000
@@ -103,18 +103,21 @@ def tokenize(text: str, split=None) -> Tokens:
     cache = _CACHES.get(split)
     if cache is None:
         cache = _CACHES[split] = {}
-    get = cache.get
+    # (plain calls and comprehensions: the compiled build makes them direct C calls and loops,
+    # where bound methods kept in locals and zip(*infos) stay generic calls)
     infos: list[tuple] = []
-    add = infos.extend
     for piece in text.split():
-        add(get(piece) or _learn(piece, split, cache))
+        d = cache.get(piece)
+        if d is None:  # (a piece has at least one token: a cached one is never empty)
+            d = _learn(piece, split, cache)
+        infos.extend(d)
     if not infos:
         return Tokens((), (), (), (), (), ())
     if not text[0].isspace():  # the first token is preceded by white space only when the text is
         f = infos[0]
         infos[0] = (f[0], f[1], False, f[3], f[4], f[5])
-    toks, kinds, spaces, keys, raws, vals = zip(*infos, strict=True)
-    return Tokens(toks, kinds, spaces, keys, raws, vals)
+    return Tokens(tuple([t[0] for t in infos]), tuple([t[1] for t in infos]), tuple([t[2] for t in infos]),
+                  tuple([t[3] for t in infos]), tuple([t[4] for t in infos]), tuple([t[5] for t in infos]))
 
 
 def parse_number(s: str) -> float | None:
