@@ -21,6 +21,12 @@ SRC = Path(_native.__file__).resolve().parents[2]  # the folder that holds the d
 SUFFIX = importlib.machinery.EXTENSION_SUFFIXES[0]
 
 
+def _env(src: Path, **env) -> dict:
+    """The environment of a child Python on ``src``; DNMOBS_PURE only as given."""
+    base = {k: v for k, v in os.environ.items() if k != "DNMOBS_PURE"}
+    return {**base, "PYTHONPATH": str(src), **env}
+
+
 def _built() -> list[str]:
     return _native.compiled_modules()
 
@@ -68,7 +74,7 @@ print(n.status(), text.__file__.rsplit("/", 1)[-1], listing.__file__.rsplit("/",
 
 def _probe(src: Path, **env) -> tuple[list[str], str]:
     proc = subprocess.run([sys.executable, "-c", PROBE], capture_output=True, text=True, check=True,
-                          env={**os.environ, "PYTHONPATH": str(src), **env})
+                          env=_env(src, **env))
     return proc.stdout.split(), proc.stderr
 
 
@@ -100,7 +106,7 @@ def test_an_edited_source_is_not_shadowed_by_the_stale_build(tmp_path):
     assert out == ["stale", "text.py", "listing.py", "cocaine", "5.0", "90.0", "NL"]
     assert "older than their sources (text)" in err and "make venv" in err
     proc = subprocess.run([sys.executable, "-c", "import dnmobs.extract, dnmobs.extract.text as t; print(t.EDITED)"],
-                          capture_output=True, text=True, check=True, env={**os.environ, "PYTHONPATH": str(tmp_path)})
+                          capture_output=True, text=True, check=True, env=_env(tmp_path))
     assert proc.stdout.strip() == "True"
 
 
@@ -122,7 +128,7 @@ for t in titles:
 
 def _outputs(titles: list[str], **env) -> str:
     return subprocess.run([sys.executable, "-c", RUN], input=json.dumps(titles), capture_output=True, text=True,
-                          check=True, env={**os.environ, "PYTHONPATH": str(SRC), **env}).stdout
+                          check=True, env=_env(SRC, **env)).stdout
 
 
 @needs_build
