@@ -28,7 +28,6 @@ from dnmobs.extract.workers import default_workers
 CONTRACT = ("is_drug", "substance", "substance_class", "form", "grams", "units", "unit_dose_mg", "purity_pct",
             "price_amount", "price_currency", "price_usd", "usd_per_gram", "ships_from", "ships_to")
 assert OFFER_FIELDS[:len(CONTRACT)] == CONTRACT
-_KEYS = ("id", *OFFER_FIELDS)
 
 
 @dataclass
@@ -72,7 +71,9 @@ def _one(line: bytes, rates) -> tuple[bytes, bool]:
         except ValueError:
             return _error(ident, f"date must be YYYY-MM-DD, not {day_text[:40]!r}"), False
     values, subs = listing_values(title, desc, price, day, market, rates=rates)
-    out = dict(zip(_KEYS, (ident, *values), strict=False))
+    out = {"id": ident}
+    for k, v in zip(OFFER_FIELDS, values, strict=False):  # (a loop: compiled, it sets items directly)
+        out[k] = v
     out["offers"] = [dict(zip(SUB_FIELDS, v, strict=True)) for v in subs] if subs else None
     return orjson.dumps(out), True
 
