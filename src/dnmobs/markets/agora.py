@@ -97,34 +97,35 @@ PGP_END = "-----END PGP PUBLIC KEY BLOCK-----"
 def landmarks(doc: Doc) -> dict:
     """Header, breadcrumb and main-part landmarks, once per page (identify, then parse)."""
     got = doc.cache.get(NAME)
-    if got is None:
-        body = doc.tree.body
-        regions = {}
-        if body is not None:
-            ids = {c.id: c for c in body.iter()}  # (elements only: text has no id)
-            regions = {name: ids.get(id_) for name, id_ in REGIONS.items()}
-        if not regions or None in regions.values():  # not the usual skeleton: look everywhere
-            regions = dict.fromkeys(REGIONS, doc.tree.root)
-        # the box of a product, category or front page where the template puts it spares the query
-        # for every landmark over the main part (the left menu, a long listing table)
-        box = _content_box(regions["main"]) if regions["main"] is not doc.tree.root else None
-        # (the product box, on most pages, by its id alone: "product" is MAIN's first name)
-        name = None if box is None else "product" if box.id == _PRODUCT_ID else MAIN.match(box)
-        if name is not None:
-            main = dict.fromkeys(MAIN.table) | {name: box}
-        elif "vendor" in doc.segments[:-1]:  # by its address a vendor page: its fields in the same look-up
-            found = _vendor_box(regions["main"]) or MAIN_VENDOR.first(regions["main"])
-            main = {name: found[name] for name in MAIN.table} | {"vendor": found}
-        else:
-            main = MAIN.first(regions["main"])
-        header = _header(regions["header"]) if regions["header"] is not doc.tree.root else HEADER.first(
-            regions["header"])
-        nav = {"crumbs": _crumbs(regions["nav"])} if regions["nav"] is not doc.tree.root else NAV.first(
-            regions["nav"])
-        got = doc.cache[NAME] = {**header, **nav, **main, "main": regions["main"]}
+    if got is not None:
+        return got
+    body = doc.tree.body
+    top = nav = main = None
+    if body is not None:
+        ids = {c.id: c for c in body.iter()}  # (elements only: text has no id)
+        top, nav, main = ids.get(_TOP_ID), ids.get(_NAV_ID), ids.get(_MAIN_ID)
+    if top is None or nav is None or main is None:  # not the usual skeleton: look everywhere
+        top = nav = main = doc.tree.root
+    # the box of a product, category or front page where the template puts it spares the query
+    # for every landmark over the main part (the left menu, a long listing table)
+    box = _content_box(main)
+    # (the product box, on most pages, by its id alone: "product" is MAIN's first name)
+    name = None if box is None else "product" if box.id == _PRODUCT_ID else MAIN.match(box)
+    heading, rate = _header(top)
+    got = {"heading": heading, "rate": rate, "crumbs": _crumbs(nav), **_NO_MAIN, "main": main}
+    if name is not None:
+        got[name] = box
+    elif "vendor" in doc.segments[:-1]:  # by its address a vendor page: its fields in the same look-up
+        found = _vendor_box(main) or MAIN_VENDOR.first(main)
+        got.update({name: found[name] for name in MAIN.table}, vendor=found)
+    else:
+        got.update(MAIN.first(main))
+    doc.cache[NAME] = got
     return got
 
 
+_TOP_ID, _NAV_ID, _MAIN_ID = (REGIONS[r] for r in ("header", "nav", "main"))
+_NO_MAIN = dict.fromkeys(MAIN.table)
 _PRODUCT_ID = MAIN.table["product"].removeprefix("#")
 
 
@@ -185,25 +186,30 @@ _TABLE_PARTS = frozenset(tag_id(t) for t in ("thead", "tbody", "tfoot"))  # wher
 _TABLE_ID, _TR_ID = tag_id("table"), tag_id("tr")
 
 
-def _header(region: LexborNode) -> dict:
-    """HEADER's nodes among the children of the header table's cells, else by a walk of the region."""
-    got = dict.fromkeys(HEADER.table)
-    left = len(got)
+def _header(region: LexborNode) -> tuple[LexborNode | None, LexborNode | None]:
+    """HEADER's nodes (heading, rate) among the children of the header table's cells, else by a walk
+    of the region."""
+    heading = rate = None
     row = child(child(child(region, "table"), "tbody"), "tr")
-    for td in row.iter() if row is not None else ():  # (iter() steps over the text between cells in C)
-        if td.tag_id != TD_ID:
-            continue
-        for c in td.iter():
-            name = _HEADER_IDS.get(c.id)
-            if name and got[name] is None:
-                got[name] = c
-                left -= 1
-        if not left:
-            break
-    return got if not left else HEADER.walk(region)
+    if row is not None:
+        heading_id, rate_id, td_id = _HEADING_ID, _RATE_ID, TD_ID
+        for td in row.iter():  # (iter() steps over the text between cells in C)
+            if td.tag_id != td_id:
+                continue
+            for c in td.iter():
+                i = c.id
+                if i == heading_id:
+                    if heading is None:
+                        heading = c
+                elif i == rate_id and rate is None:
+                    rate = c
+            if heading is not None and rate is not None:
+                return heading, rate
+    found = HEADER.walk(region)
+    return found["heading"], found["rate"]
 
 
-_HEADER_IDS = {sel[1:]: name for name, sel in HEADER.table.items()}
+_HEADING_ID, _RATE_ID = (HEADER.table[n].removeprefix("#") for n in ("heading", "rate"))
 
 
 def _crumbs(nav: LexborNode) -> list[LexborNode]:
@@ -291,8 +297,7 @@ def _ships_walk(node: LexborNode | None) -> tuple[str | None, str | None, list[L
     to: list[str] = []
     acc = None
     marks: list[LexborNode] = []
-    n = node.first_child
-    while n is not None:  # a sibling walk comparing tag ids: this runs on every listing row
+    for n in node.iter(include_text=True):  # (comparing tag ids)
         tid = n.tag_id
         if tid == TEXT_ID:
             if acc is not None:
@@ -304,7 +309,6 @@ def _ships_walk(node: LexborNode | None) -> tuple[str | None, str | None, list[L
             acc = frm if "fa-truck" in klass else to if "fa-home" in klass else acc
         elif tid in (A_ID, SPAN_ID):
             marks.append(n)
-        n = n.next
     return (_ships_text("".join(frm), "From:") if frm else None, _ships_text("".join(to), "To:") if to else None,
             marks)
 
@@ -326,19 +330,23 @@ def _product_children(root: LexborNode) -> tuple[dict, str | None]:
     """The product box's fields (PRODUCT, BUTTONS) and its description: the loose text and line
     breaks between the first float-clearing div and the vendor link, in one walk of its children.
     (The walk runs on every product page over some fifty nodes, mostly text and <br>: those are told
-    by an int compare and read by a tight inner loop, the table's look-up is inlined, the attributes
-    of an element read once.)"""
+    by an int compare first, the table's look-up is inlined, the attributes of an element read once;
+    iter(include_text=True) hands over the children from C, a third cheaper than a sibling walk.)"""
     f: dict = dict.fromkeys(_PRODUCT_FIELDS)
     tables, anytag = _PRODUCT_BY_ID, _PRODUCT_TAGS.get(None)
     text_id, br_id = TEXT_ID, BR_ID
     parts: list[str] = []
     append = parts.append
     state = 0  # 0 before the description, 1 in it, 2 after it
-    n = root.first_child
-    while n is not None:
+    for n in root.iter(include_text=True):
         tid = n.tag_id
-        if tid in _TEXT_OR_BR:  # outside the description (inside it: the inner loop below)
-            n = n.next
+        if tid == text_id:
+            if state == 1:
+                append(n.text_content or "")
+            continue
+        if tid == br_id:
+            if state == 1:
+                append("\n")
             continue
         spec = tables.get(tid, anytag)
         name = attrs = None
@@ -370,17 +378,6 @@ def _product_children(root: LexborNode) -> tuple[dict, str | None]:
                             f[key] = child(b, "a")
         elif state == 1 and tid not in _NOT_DESCRIPTION:
             append(n.text_lexbor())
-        n = n.next
-        if state == 1:  # the description's text and line breaks, up to its next element
-            while n is not None:
-                tid = n.tag_id
-                if tid == text_id:
-                    append(n.text_content or "")
-                elif tid == br_id:
-                    append("\n")
-                else:
-                    break
-                n = n.next
     text = "".join(parts).strip()
     if text.endswith("Brought to you by:"):
         text = text[: -len("Brought to you by:")].rstrip()
@@ -388,7 +385,6 @@ def _product_children(root: LexborNode) -> tuple[dict, str | None]:
 
 
 _PRODUCT_FIELDS = [*PRODUCT.table, *BUTTONS.values()]
-_TEXT_OR_BR = frozenset((TEXT_ID, BR_ID))
 _SPAN_OR_A = frozenset((SPAN_ID, A_ID))
 
 
@@ -415,32 +411,35 @@ def _band(text: str | None) -> float | None:
 
 def _feedback(trs: list[LexborNode], listing_key: str | None, vendor: str | None) -> list[dict]:
     # (a row's cells and its last cell's children by iter(), which steps over white space in C, comparing
-    # tag ids: vendor pages show dozens of rows)
+    # tag ids: vendor pages show dozens of rows; text_of and the caches' look-ups inlined: this runs
+    # on every row of every product and vendor page)
     out = []
-    td_id = TD_ID
+    td_id, span_or_a = TD_ID, _SPAN_OR_A
+    band_of, age_of = _band, _age
     for pos, tr in enumerate(trs):
         tds = [c for c in tr.iter() if c.tag_id == td_id]
         if len(tds) < 4:
             continue
-        rating_text = text_of(tds[0])
-        item = child(tds[2], "a") if len(tds) >= 5 else None
+        rating_text = tds[0].text_lexbor().strip() or None
         buyer = band = None
         for c in tds[-1].iter():
-            tid = c.tag_id
-            if tid in _SPAN_OR_A:
+            if c.tag_id in span_or_a:
                 klass = c.attributes.get("class")
                 if klass == "gen-user-link":
-                    buyer = text_of(c)
+                    buyer = c.text_lexbor().strip() or None
                 elif klass == "gen-user-ratings":
-                    band = text_of(c)
-        age = text_of(tds[-2])
-        item_key = fields.last_segment(item.attributes.get("href"), "p") if item is not None else None
-        item_title = text_of(item)
-        text = text_of(tds[1])
+                    band = c.text_lexbor().strip() or None
+        age = tds[-2].text_lexbor().strip() or None
+        if len(tds) >= 5 and (item := child(tds[2], "a")) is not None:
+            item_key = fields.last_segment(item.attributes.get("href"), "p")
+            item_title = item.text_lexbor().strip() or None
+        else:
+            item_key = item_title = None
+        text = tds[1].text_lexbor().strip() or None
         key = item_key or listing_key
         out.append({"position": pos, "listing_key": key, "item_title": item_title, "vendor": vendor,
-                    "rating": _band(rating_text), "rating_text": rating_text, "text": text, "age_text": age,
-                    "age_days": _age(age), "buyer": buyer, "buyer_band": band,
+                    "rating": band_of(rating_text), "rating_text": rating_text, "text": text, "age_text": age,
+                    "age_days": age_of(age), "buyer": buyer, "buyer_band": band,
                     "raw": {"listing_key": key, "item_title": item_title, "vendor": vendor,
                             "rating_text": rating_text, "text": text, "age_text": age, "buyer": buyer,
                             "buyer_band": band}})
@@ -516,6 +515,7 @@ def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, 
     # pages): both are read as met, in document order.
     rows = []
     td_id, a_id, span_id, i_id, text_id, br_id = TD_ID, A_ID, SPAN_ID, I_ID, TEXT_ID, BR_ID
+    price_of, band_of, ships_text, last_segment = _price, _band, _ships_text, fields.last_segment
     for pos, tr in enumerate(trs):
         name_td = None
         cells = []  # LIST_CELLS after the name cell: price, ships, vendor
@@ -543,19 +543,18 @@ def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, 
                 preview = c
                 if link is not None:
                     break
-        key = fields.last_segment(link.attributes.get("href"), "p") if link is not None else None
+        key = last_segment(link.attributes.get("href"), "p") if link is not None else None
         if key is None:
             continue
         price_text = (cells[0].text_lexbor().strip().split("\n", 1)[0].strip() or None) if cells else None
-        amount, currency = _price(price_text)
+        amount, currency = price_of(price_text)
         seller = band = ships_from = ships_to = None
         nofe = False
-        if len(cells) > 1:  # the ships cell: text after the truck and home icons, to a <br>, by a sibling walk
+        if len(cells) > 1:  # the ships cell: text after the truck and home icons, to a <br>
             frm: list[str] = []
             to: list[str] = []
             acc = None
-            n = cells[1].first_child
-            while n is not None:
+            for n in cells[1].iter(include_text=True):
                 tid = n.tag_id
                 if tid == text_id:
                     if acc is not None:
@@ -567,30 +566,29 @@ def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, 
                     acc = frm if "fa-truck" in klass else to if "fa-home" in klass else acc
                 elif tid == a_id:
                     if not seller:
-                        seller = text_of(n)
+                        seller = n.text_lexbor().strip() or None
                 elif tid == span_id:
                     klass = n.attributes.get("class") or ""
                     if "nofe" in klass:
                         nofe = True
                     elif "gen-user-ratings" in klass:
-                        band = text_of(n)
-                n = n.next
-            ships_from = _ships_text("".join(frm), "From:") if frm else None
-            ships_to = _ships_text("".join(to), "To:") if to else None
+                        band = n.text_lexbor().strip() or None
+            ships_from = ships_text("".join(frm), "From:") if frm else None
+            ships_to = ships_text("".join(to), "To:") if to else None
         if len(cells) > 2:  # the vendor cell (category pages): elements only
             for n in cells[2].iter():
                 tid = n.tag_id
                 if tid == a_id:
                     if not seller:
-                        seller = text_of(n)
+                        seller = n.text_lexbor().strip() or None
                 elif tid == span_id:
                     klass = n.attributes.get("class") or ""
                     if "nofe" in klass:
                         nofe = True
                     elif "gen-user-ratings" in klass:
-                        band = text_of(n)
-        title = text_of(link)
-        description = text_of(preview)
+                        band = n.text_lexbor().strip() or None
+        title = link.text_lexbor().strip() or None
+        description = (preview.text_lexbor().strip() or None) if preview is not None else None
         seller = seller or vendor
         raw = {"listing_key": key, "title": title, "description": description, "price_text": price_text,
                "usd_rate": rate, "vendor": seller, "category": category, "ships_from": ships_from,
@@ -598,7 +596,7 @@ def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, 
         rows.append({"position": pos, "listing_key": key, "title": title, "description": description,
                      "price_text": price_text, "price_amount": amount, "price_currency": currency,
                      "usd_rate": rate, "vendor": seller, "category": category, "ships_from": ships_from,
-                     "ships_to": ships_to, "rating": _band(band), "counters_text": band, "raw": raw})
+                     "ships_to": ships_to, "rating": band_of(band), "counters_text": band, "raw": raw})
     return rows
 
 
