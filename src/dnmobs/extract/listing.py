@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from functools import lru_cache
 from itertools import pairwise
-from typing import NamedTuple
+from typing import Final
 
 from dnmobs.extract import units as U
 from dnmobs.extract.mentions import Mention, Mentions, scan
@@ -21,10 +21,10 @@ from dnmobs.extract.taxonomy import Entry, Taxonomy, load
 from dnmobs.extract.terms import Found, find_terms
 from dnmobs.extract.text import MAX_TEXT, NUM, WORD, Tokens, normalize, tokenize
 
-MAX_DESCRIPTION = 2000  # characters of a description that are read
+MAX_DESCRIPTION: Final = 2000  # characters of a description that are read
 
 # Around a percentage: words that make it a THC content, a ratio or a slogan, not a purity ...
-_PCT_NOT = frozenset({"thc", "cbd", "тгк", "tgk", "thca", "cbn", "sativa", "indica", "hybrid", "of", "legal",
+_PCT_NOT: Final = frozenset({"thc", "cbd", "тгк", "tgk", "thca", "cbn", "sativa", "indica", "hybrid", "of", "legal",
                       "genuine", "organic", "natural", "satisfaction", "guaranteed", "guarantee", "safe", "secure",
                       "positive", "feedback", "discreet", "stealth", "money", "success", "delivery", "customer",
                       "legit", "real", "authentic", "original", "reship", "reshipping", "price", "cashback",
@@ -32,50 +32,75 @@ _PCT_NOT = frozenset({"thc", "cbd", "тгк", "tgk", "thca", "cbn", "sativa", "i
                       "recommend", "recommended", "tip", "fee", "fees", "commission", "apr", "roi",
                       "interest", "battery", "charged", "cotton", "polyester", "silk"})
 # ... and words that make a small one a discount ("10% OFF", "-5% for BTC", "sale 20%").
-_PCT_DISCOUNT = frozenset({"off", "discount", "sale", "extra", "bonus", "free", "more", "rabatt", "korting",
+_PCT_DISCOUNT: Final = frozenset({"off", "discount", "sale", "extra", "bonus", "free", "more", "rabatt", "korting",
                            "descuento", "скидка", "skidka", "скидки", "promo", "promotion", "fe", "cheaper", "bigger",
                            "larger", "stronger", "faster", "lower", "save", "saving", "up", "upto", "get", "only",
                            "just", "btc", "bitcoin", "акция", "aktsija", "-", "off!", "reduced", "rebate", "ca",
                            "about", "now", "pay", "paying"})
-_DISCOUNT_MAX = 50.0
-_PURITY_WORDS = frozenset({"pure", "purity", "pureness", "puro", "pura", "pureza", "pur", "pure!", "rein",
+_DISCOUNT_MAX: Final = 50.0
+_PURITY_WORDS: Final = frozenset({"pure", "purity", "pureness", "puro", "pura", "pureza", "pur", "pure!", "rein",
                            "reinheit", "reinheitsgrad", "czystość", "чистота", "чистый", "чистая", "chistota",
                            "uncut", "quality", "qualität", "qualitat", "kwaliteit", "qualité", "calidad",
                            "tested", "labtested", "purity:", "lab", "гарантия"})
-_BUNDLE = frozenset({"+", "&", "and", "und", "plus", "with", "w/", "и", "con", "avec", "met"})
-_LIST_SEP = frozenset({"/", "|", ",", ";", "or", "oder", "ou", "o", "или", "-", "–", "&", "and", "·", "•"})
-_DOSE_WORDS = frozenset({"dose", "doses", "dosis", "servings"})  # "5 doses": a count of a drug
-_DISCRETE_FALLBACK_MAX_MG = 250.0  # a "dose" above this, with no count or pill word, is a mass
+_BUNDLE: Final = frozenset({"+", "&", "and", "und", "plus", "with", "w/", "и", "con", "avec", "met"})
+_LIST_SEP: Final = frozenset({"/", "|", ",", ";", "or", "oder", "ou", "o", "или", "-", "–", "&", "and", "·", "•"})
+_DOSE_WORDS: Final = frozenset({"dose", "doses", "dosis", "servings"})  # "5 doses": a count of a drug
+_DISCRETE_FALLBACK_MAX_MG: Final = 250.0  # a "dose" above this, with no count or pill word, is a mass
 
 
-class Qty(NamedTuple):
-    grams: float | None = None
-    units: float | None = None
-    dose_mg: float | None = None
-    volume_ml: float | None = None
-    price_amount: float | None = None
-    price_currency: str | None = None
+class Qty:
+    """One quantity a text offers. (Plain slotted classes, not NamedTuples, here and in TextFacts:
+    one is built for nearly every title, and the compiled build makes them and reads their fields
+    without running Python code; measured in bench/extract_speed.py. Read-only by convention: the
+    memo hands the same objects out again.)"""
+
+    __slots__ = ("dose_mg", "grams", "price_amount", "price_currency", "units", "volume_ml")
+
+    def __init__(self, grams: float | None = None, units: float | None = None, dose_mg: float | None = None,
+                 volume_ml: float | None = None, price_amount: float | None = None,
+                 price_currency: str | None = None) -> None:
+        self.grams = grams
+        self.units = units
+        self.dose_mg = dose_mg
+        self.volume_ml = volume_ml
+        self.price_amount = price_amount
+        self.price_currency = price_currency
+
+    def __repr__(self) -> str:
+        return (f"Qty(grams={self.grams!r}, units={self.units!r}, dose_mg={self.dose_mg!r}, "
+                f"volume_ml={self.volume_ml!r}, price_amount={self.price_amount!r}, "
+                f"price_currency={self.price_currency!r})")
 
 
-class TextFacts(NamedTuple):
-    """Everything that depends only on the text of a listing (immutable, cheap to build)."""
+class TextFacts:
+    """Everything that depends only on the text of a listing (read-only by convention, cheap to build)."""
 
-    is_drug: bool | None
-    substance: str | None
-    cls: str | None
-    form: str | None
-    brand: str | None
-    category: str | None
-    purity: float | None
-    qtys: tuple[Qty, ...]
-    ships_from: str | None
-    ships_to: str | None
-    flags: tuple[str, ...]
-    potent: bool = False
-    several_prices: bool = False   # the text prices each of several quantities
+    __slots__ = ("brand", "category", "cls", "flags", "form", "is_drug", "potent", "purity", "qtys",
+                 "several_prices", "ships_from", "ships_to", "substance")
+
+    def __init__(self, is_drug: bool | None, substance: str | None, cls: str | None, form: str | None,
+                 brand: str | None, category: str | None, purity: float | None, qtys: tuple[Qty, ...],
+                 ships_from: str | None, ships_to: str | None, flags: tuple[str, ...], potent: bool = False,
+                 several_prices: bool = False) -> None:
+        self.is_drug = is_drug
+        self.substance = substance
+        self.cls = cls
+        self.form = form
+        self.brand = brand
+        self.category = category
+        self.purity = purity
+        self.qtys = qtys
+        self.ships_from = ships_from
+        self.ships_to = ships_to
+        self.flags = flags
+        self.potent = potent
+        self.several_prices = several_prices   # the text prices each of several quantities
+
+    def __repr__(self) -> str:
+        return "TextFacts(" + ", ".join(f"{k}={getattr(self, k)!r}" for k in self.__slots__) + ")"
 
 
-_NOTHING = TextFacts(None, None, None, None, None, None, None, (), None, None, ())
+_NOTHING: Final = TextFacts(None, None, None, None, None, None, None, (), None, None, ())
 
 
 # --- substance, form, category ---------------------------------------------------------------------
@@ -108,8 +133,8 @@ def _split_piece(infos: tuple) -> tuple:
     return infos if out is None else tuple(out)
 
 
-_GLUE_UNITS = ("grams", "gram", "grs", "gr", "kg", "mg", "ml", "oz", "ug", "mcg", "pcs", "x", "g")
-_KNOWN_AFTER_NUMBER = frozenset({*U.MASS, *U.MILLIGRAM, *U.MILLILITRE, *U.COUNT, *U.CODES})
+_GLUE_UNITS: Final = ("grams", "gram", "grs", "gr", "kg", "mg", "ml", "oz", "ug", "mcg", "pcs", "x", "g")
+_KNOWN_AFTER_NUMBER: Final = frozenset({*U.MASS, *U.MILLIGRAM, *U.MILLILITRE, *U.COUNT, *U.CODES})
 
 
 def _tokens(text: str) -> Tokens:
@@ -185,7 +210,7 @@ def _family(toks: Tokens, tax: Taxonomy) -> tuple[str, str | None] | None:
 
 
 # A year after these words dates an offer, not a publication ("SPECIAL 2017", "harvest 2016").
-_OFFER_DATE_WORDS = frozenset({"special", "sale", "deal", "deals", "offer", "promo", "promotion", "summer",
+_OFFER_DATE_WORDS: Final = frozenset({"special", "sale", "deal", "deals", "offer", "promo", "promotion", "summer",
                                "winter", "spring", "autumn", "fall", "christmas", "xmas", "year", "easter",
                                "harvest", "crop", "batch", "season", "stock", "new"})
 
@@ -197,7 +222,8 @@ def _year_without_quantity(toks: Tokens, m: Mentions) -> bool:
 
 
 # Ecstasy pills are named by their press ("Blue Punisher", "SS", "Orange Owls") and hold 80-350 mg.
-_XTC_DOSE = (80.0, 350.0)
+_XTC_MIN_MG: Final = 80.0
+_XTC_MAX_MG: Final = 350.0
 
 
 def _looks_like_xtc(toks: Tokens, m: Mentions, f: Found, tax: Taxonomy) -> bool:
@@ -206,7 +232,7 @@ def _looks_like_xtc(toks: Tokens, m: Mentions, f: Found, tax: Taxonomy) -> bool:
         return False
     d = m.dose[0].value
     pill = any(e.value == "pill" for _, e in f.forms) or any(c.unit == "pill" for c in m.count)
-    return _XTC_DOSE[0] <= d <= _XTC_DOSE[1] and (pill or bool(m.count))
+    return _XTC_MIN_MG <= d <= _XTC_MAX_MG and (pill or bool(m.count))
 
 
 def _press_named_like_goods(toks: Tokens, m: Mentions, f: Found, tax: Taxonomy, decisive: list) -> bool:
@@ -656,4 +682,4 @@ def listing_values(title: str, description: str | None = None, price=None, date=
     return values, (subs if several else [])
 
 
-_NO_QTY = (Qty(),)
+_NO_QTY: Final = (Qty(),)

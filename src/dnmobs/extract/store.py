@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 
-from dnmobs.extract.listing import analyse
+from dnmobs.extract.listing import Qty, analyse
 from dnmobs.extract.places import field_codes
 from dnmobs.extract.price import (
     _MAX_USD_PER_GRAM,
@@ -111,11 +111,12 @@ def _text_rows(tid: int, title: str | None, desc: str | None) -> list[tuple]:
     bundle = "bundle" in flags
     qtys = f.qtys or _NONE
     n = len(qtys)
-    return [(tid, k, n, f.several_prices, f.is_drug, f.substance, f.cls, f.form, f.brand, q[0], q[1], q[2],
-             f.purity, q[4], q[5], f.ships_from, f.ships_to, flags, f.potent, bundle) for k, q in enumerate(qtys)]
+    return [(tid, k, n, f.several_prices, f.is_drug, f.substance, f.cls, f.form, f.brand, q.grams, q.units,
+             q.dose_mg, f.purity, q.price_amount, q.price_currency, f.ships_from, f.ships_to, flags, f.potent,
+             bundle) for k, q in enumerate(qtys)]
 
 
-_NONE = ((None, None, None, None, None, None),)
+_NONE = (Qty(),)
 
 
 def _parse_texts(tids: list, titles: list, descs: list) -> dict[int, list[tuple]]:
