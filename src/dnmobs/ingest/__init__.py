@@ -27,6 +27,7 @@ from dnmobs.ingest.ledger import Ledger
 from dnmobs.ingest.loaders import LOADERS, Chunk, drop_quietly
 from dnmobs.ingest.records import SCHEMAS, Batch, conform, conform_sql
 from dnmobs.ingest.sources import Limits, Note, SourceFile, expand
+from dnmobs.store import release_buffers
 
 
 @dataclass
@@ -293,6 +294,7 @@ def _load_chunk(ledger: Ledger, srcs: list[SourceFile], fmt: ModuleType, opts: O
     chunk = Chunk(fmt.MARKET_KIND)
     batches: Iterator[Batch] = fmt.read(srcs, ctx)
     failed: str | None = None
+    unsaved = 0  # records committed since the last checkpoint (COMMIT_BATCHES)
     while True:
         try:
             batch = next(batches)
@@ -322,9 +324,15 @@ def _load_chunk(ledger: Ledger, srcs: list[SourceFile], fmt: ModuleType, opts: O
             if getattr(fmt, "COMMIT_BATCHES", False):
                 # DuckDB holds uncommitted rows in memory, beyond its memory limit: a source of millions of
                 # records keyed by their own ids is committed a batch at a time (a rerun skips what is in),
-                # and checkpointed: below the store's high checkpoint threshold, blocks stay in memory
+                # and checkpointed: below the store's high checkpoint threshold, blocks stay in memory.
+                # A format may checkpoint every so many records of one kind instead (CHECKPOINT_RECORDS)
                 con.execute("COMMIT")
-                con.execute("CHECKPOINT")
+                kind, every = getattr(fmt, "CHECKPOINT_RECORDS", (batch.kind, 0))
+                unsaved += batch.n_records if batch.kind == kind else 0
+                if unsaved >= every:
+                    con.execute("CHECKPOINT")
+                    unsaved = 0
+                release_buffers(con)  # the blocks written would stay cached: memory would follow the source
                 con.execute("BEGIN TRANSACTION")
     # notes the sources gathered while being opened (a damaged gzip stream, say): what came before
     # the damage is kept, and the damage is that source's one-line error

@@ -17,6 +17,7 @@ import duckdb
 import pyarrow as pa
 
 from dnmobs.messengers import menus
+from dnmobs.store import release_buffers
 
 BATCH = 5_000
 # The engine's fields that the offers table holds, beside the ones this module fills.
@@ -142,6 +143,7 @@ def fill_message_offers(con: duckdb.DuckDBPyConnection) -> int:
             raise
         # DuckDB keeps updated values in memory until a checkpoint, and the store's threshold is high
         con.execute("CHECKPOINT")
+        release_buffers(con)  # and the blocks it wrote, and the texts read, would stay cached
         made += made_here
     _add_offering_vendors(con)
     return made

@@ -76,6 +76,31 @@ def migrate(con: duckdb.DuckDBPyConnection) -> list[int]:
     return applied
 
 
+def memory_limit() -> str:
+    """DuckDB's memory limit for dnmobs: DNMOBS_MEMORY_LIMIT, else 1.5GB. DuckDB would take 80% of the
+    machine's memory; a bounded share keeps dnmobs a good neighbour (ingest of the 2.8 M-row Agora panel
+    peaks near 1.6 GB), and larger work spills to disk."""
+    return os.environ.get("DNMOBS_MEMORY_LIMIT", "1.5GB")
+
+
+BUFFERS_KEPT = "128MB"  # what release_buffers leaves cached: the working set of one batch, an index
+
+
+def release_buffers(con: duckdb.DuckDBPyConnection, keep: str | None = None) -> None:
+    """Evict DuckDB's cached table blocks beyond ``keep`` (default ``BUFFERS_KEPT``). Blocks a checkpoint
+    wrote, or a scan read, stay in memory until the memory limit presses, so a long ingest would grow
+    towards the limit only by caching what it wrote. DuckDB has no call to drop its cache: lowering the
+    limit evicts, and the limit is set back at once (from its source: the value DuckDB reports is
+    rounded). Call it between statements on the only connection at work: a query running meanwhile would
+    see the low limit."""
+    try:
+        con.execute(f"SET memory_limit = '{keep or BUFFERS_KEPT}'")
+    except duckdb.Error:
+        pass  # more than ``keep`` is pinned by work in progress: nothing to release now
+    finally:
+        con.execute(f"SET memory_limit = '{memory_limit().replace(chr(39), '')}'")
+
+
 def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     """Open (creating and migrating as needed) the store at ``path``."""
     target = str(path) if path is not None else default_db_path()
@@ -92,9 +117,7 @@ def connect(path: str | os.PathLike | None = None, *, read_only: bool = False) -
     # Progress bars are ours to draw; DuckDB's own would interleave with them.
     con.execute("SET enable_progress_bar = false")
     con.execute("SET checkpoint_threshold = '1GB'")
-    # DuckDB would take 80% of the machine's memory; a bounded share keeps dnmobs a good neighbour
-    # (ingest of the 2.8 M-row Agora panel peaks near 1.6 GB), and larger work spills to disk.
-    limit = os.environ.get("DNMOBS_MEMORY_LIMIT", "1.5GB")
+    limit = memory_limit()
     try:
         con.execute(f"SET memory_limit = '{limit.replace(chr(39), '')}'")
     except duckdb.Error:

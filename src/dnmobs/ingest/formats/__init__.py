@@ -10,6 +10,8 @@ A format module defines:
                                 URL), so the same bytes at another path are read again
     COMMIT_BATCHES: bool        optional: commit after each batch, not once per chunk (huge sources of
                                 records keyed by their own ids, which a rerun skips: memory stays flat)
+    CHECKPOINT_RECORDS: (kind, n) optional, with COMMIT_BATCHES: checkpoint after every n records of that
+                                kind, not after each batch
     sniff_bytes(head: bytes, name: str) -> bool
                                 optional: recognises a format by its magic bytes, before the
                                 binary-content check (WARC files hold binary records)

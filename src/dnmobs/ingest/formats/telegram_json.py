@@ -21,6 +21,11 @@ MARKET = None
 MARKET_KIND = "messenger"
 CHUNK = 8
 COMMIT_BATCHES = True  # a 1 GB export is millions of messages: not one transaction (messages keyed by id)
+# A checkpoint puts the rows appended since the last one in a row group of their own, and DuckDB merges
+# small row groups at later checkpoints, the more of them the more at once (at 5,000 messages a
+# checkpoint, merges held 300-500 MB and grew with the export). Checkpointing every 122,880 messages
+# (DuckDB's row group; records.BATCH divides it) writes full row groups: nothing is left to merge.
+CHECKPOINT_RECORDS = ("messages", 122_880)
 TAIL = 2048  # bytes of a cut file's end kept in quarantine
 
 

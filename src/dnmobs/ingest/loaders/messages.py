@@ -27,6 +27,13 @@ _COLUMNS = ["platform", "chat_type", "chat_id", "message_key", "source_id", "loc
             "forwarded_from", "media", "media_file", "raw"]
 
 
+# The stored rows a batch's rows could repeat: those of the same message ids. A repeat is looked for among
+# them only, not among all the market's rows: a huge export would otherwise hash every stored id (or
+# contact) again for each batch, in time and memory growing with what was already loaded.
+_SAME_IDS = ("(SELECT * FROM {table} WHERE coalesce(message_id, '') IN "
+             "(SELECT DISTINCT coalesce(message_id, '') FROM {staged}))")
+
+
 def message_id_sql(market: str, key: str) -> str:
     """The message id: one definition for every loader and query that needs it."""
     return digest_sql([market, key], 24)
@@ -39,7 +46,7 @@ def load_messages(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> Loa
                     why="CASE WHEN mkt IS NULL OR mkt = '' THEN 'no chat name for this message (give --market)' "
                         "WHEN message_key IS NULL OR message_key = '' THEN 'message without an id' END",
                     keys=f"{message_id_sql('mkt', 'message_key')} AS message_id")
-        new = keep_new(con, "_ms", "messages", "message_id", res)
+        new = keep_new(con, "_ms", _SAME_IDS.format(table="messages", staged="_ms"), "message_id", res)
         if not res.stored:
             return res
         add_markets(con, new, chunk.market_kind, name="coalesce(market_name, mkt)")
@@ -65,7 +72,7 @@ def load_contacts(con: duckdb.DuckDBPyConnection, rel: str, chunk: Chunk) -> Loa
                     keys=f"CASE WHEN message_key IS NOT NULL THEN {message_id_sql('mkt', 'message_key')} END "
                          f"AS message_id, CASE WHEN nullif(trim(vendor), '') IS NOT NULL "
                          f"THEN {vendor_id_sql('mkt', 'vendor')} END AS vendor_id")
-        new = keep_new(con, "_ct", "contacts", key, res)
+        new = keep_new(con, "_ct", _SAME_IDS.format(table="contacts", staged="_ct"), key, res)
         if not res.stored:
             return res
         add_markets(con, new, chunk.market_kind)
