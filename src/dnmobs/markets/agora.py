@@ -509,8 +509,8 @@ def _image_key(img: LexborNode | None) -> str | None:
 def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, vendor: str | None
                ) -> list[dict]:
     # Rows are many per page (most of a category page's parse): each cell is read in one walk comparing
-    # lexbor's tag ids (iter() where no text is read: it steps over white space in C; a sibling walk
-    # for the ships cell's text), and classes are read only where tags are ambiguous. The seller's
+    # lexbor's tag ids (iter() where no text is read: it steps over white space in C; for the ships
+    # cell's text iter(include_text=True)), and classes are read only where tags are ambiguous. The seller's
     # link and rating band sit in the ships cell (vendor pages) or the cell after it (category
     # pages): both are read as met, in document order.
     rows = []
