@@ -16,7 +16,7 @@ import multiprocessing
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
-from typing import BinaryIO
+from typing import BinaryIO, Final
 
 import orjson
 
@@ -28,6 +28,11 @@ from dnmobs.extract.workers import default_workers
 CONTRACT = ("is_drug", "substance", "substance_class", "form", "grams", "units", "unit_dose_mg", "purity_pct",
             "price_amount", "price_currency", "price_usd", "usd_per_gram", "ships_from", "ships_to")
 assert OFFER_FIELDS[:len(CONTRACT)] == CONTRACT
+assert OFFER_FIELDS[-1] == "offers"
+_FIELDS: Final[tuple[str, ...]] = OFFER_FIELDS[:-1]  # listing_values gives all but "offers"
+_N_VALUES: Final = len(_FIELDS)
+# an output object's keys in order, each set for every line
+_TEMPLATE: Final[dict[str, object]] = dict.fromkeys(("id", *_FIELDS, "offers"))
 
 
 @dataclass
@@ -71,9 +76,13 @@ def _one(line: bytes, rates) -> tuple[bytes, bool]:
         except ValueError:
             return _error(ident, f"date must be YYYY-MM-DD, not {day_text[:40]!r}"), False
     values, subs = listing_values(title, desc, price, day, market, rates=rates)
-    out = {"id": ident}
-    for k, v in zip(OFFER_FIELDS, values, strict=False):  # (a loop: compiled, it sets items directly)
-        out[k] = v
+    # a copy of the template, then stores by position: no dict growth (23 insertions resized it
+    # three times) and no iterator (compiled: direct tuple reads); measured ~8% of the instructions
+    # of a line in the loop this replaced
+    out = _TEMPLATE.copy()
+    out["id"] = ident
+    for i in range(_N_VALUES):
+        out[_FIELDS[i]] = values[i]
     out["offers"] = [dict(zip(SUB_FIELDS, v, strict=True)) for v in subs] if subs else None
     return orjson.dumps(out), True
 
