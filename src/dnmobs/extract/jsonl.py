@@ -163,7 +163,7 @@ def run(lines: Iterable[bytes], out: BinaryIO, rates=(), workers: int | None = N
     first = next(chunks, None)
     if first is None:
         return rep
-    n_workers = workers if workers is not None else default_workers()
+    n_workers = workers if workers is not None else default_workers(min_cpus=2)
     if n_workers <= 1 or len(first) < CHUNK:
         _freeze_lasting_objects()
         saved = gc.get_threshold()

@@ -11,10 +11,14 @@ import os
 import sys
 
 
-def default_workers() -> int:
-    """DNMOBS_WORKERS if set; else, when running as the dnmobs command on a machine with 4 CPUs or
-    more, all of them (at most 8); else 1. (On 2 CPUs the workers' start-up and the other work of
-    the machine ate the gain: measured slower than one process.)"""
+def default_workers(min_cpus: int = 4) -> int:
+    """DNMOBS_WORKERS if set; else, when running as the dnmobs command on a machine with at least
+    ``min_cpus`` CPUs, all of them (at most 8); else 1.
+
+    Ingest keeps the default of 4: on 2 CPUs its DuckDB work and a parse-ahead thread already use
+    both, and workers measured slower there. ``dnmobs extract`` does nothing but parse, so it asks
+    for 2: on a quiet 2-CPU machine two workers took 24.5 us a line against 40 for one process
+    (bench/extract_speed.py, 3 runs each, 2026-11-29)."""
     env = os.environ.get("DNMOBS_WORKERS")
     if env:
         try:
@@ -22,6 +26,6 @@ def default_workers() -> int:
         except ValueError:
             return 1
     cpus = os.cpu_count() or 1
-    if cpus >= 4 and os.path.basename(sys.argv[0] if sys.argv else "") == "dnmobs":
+    if cpus >= min_cpus and os.path.basename(sys.argv[0] if sys.argv else "") == "dnmobs":
         return min(cpus, 8)
     return 1
