@@ -128,3 +128,28 @@ def test_cli_rates_import(tmp_path):
     assert res.exit_code == 0, res.output
     row = orjson.loads(out.read_bytes())
     assert row["price_usd"] == pytest.approx(45.0) and row["price_usd_source"] == "store"
+
+
+def test_extract_workers_keep_order_and_output():
+    """`dnmobs extract` spreads chunks over worker processes on 2 CPUs and more: the output must be the
+    same bytes, in the same order, as one process (bad lines included)."""
+    import io
+
+    from dnmobs.extract import jsonl
+
+    titles = ["🔥 1G COCAINE 90% — 75 EUR", "20 pills Adderall 30mg IR", "1g/3.5g/7g Amnesia Haze",
+              "Ketamine needles 5g", "Guide to growing tomatoes", "LSD 150ug blotter x10"]
+    lines = []
+    for i in range(3 * jsonl.CHUNK + 7):  # several chunks, the last one short
+        if i % 997 == 0:
+            lines.append(b"{not json\n")
+        else:
+            lines.append(orjson.dumps({"id": i, "title": f"{titles[i % len(titles)]} #{i}", "price": "0.1",
+                                       "date": "2014-04-06"}) + b"\n")
+    one, two = io.BytesIO(), io.BytesIO()
+    rep1 = jsonl.run(iter(lines), one, workers=1)
+    rep2 = jsonl.run(iter(lines), two, workers=2)
+    assert (rep1.lines, rep1.errors) == (rep2.lines, rep2.errors) == (len(lines), 7)
+    assert one.getvalue() == two.getvalue()
+    ids = [orjson.loads(x).get("id") for x in two.getvalue().splitlines()]
+    assert ids == [None if i % 997 == 0 else i for i in range(len(lines))]
