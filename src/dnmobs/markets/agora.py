@@ -514,8 +514,8 @@ def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, 
     # link and rating band sit in the ships cell (vendor pages) or the cell after it (category
     # pages): both are read as met, in document order.
     rows = []
-    td_id, a_id, span_id, i_id, text_id, br_id = TD_ID, A_ID, SPAN_ID, I_ID, TEXT_ID, BR_ID
-    price_of, band_of, ships_text, last_segment = _price, _band, _ships_text, fields.last_segment
+    td_id, a_id, span_id = TD_ID, A_ID, SPAN_ID
+    price_of, band_of, last_segment = _price, _band, fields.last_segment
     for pos, tr in enumerate(trs):
         name_td = None
         cells = []  # LIST_CELLS after the name cell: price, ships, vendor
@@ -550,43 +550,21 @@ def _list_rows(trs: list[LexborNode], rate: float | None, category: str | None, 
         amount, currency = price_of(price_text)
         seller = band = ships_from = ships_to = None
         nofe = False
-        if len(cells) > 1:  # the ships cell: text after the truck and home icons, to a <br>
-            frm: list[str] = []
-            to: list[str] = []
-            acc = None
-            for n in cells[1].iter(include_text=True):
-                tid = n.tag_id
-                if tid == text_id:
-                    if acc is not None:
-                        acc.append(n.text_content or "")
-                elif tid == br_id:
-                    acc = None
-                elif tid == i_id:
-                    klass = n.attributes.get("class") or ""
-                    acc = frm if "fa-truck" in klass else to if "fa-home" in klass else acc
-                elif tid == a_id:
-                    if not seller:
-                        seller = n.text_lexbor().strip() or None
-                elif tid == span_id:
-                    klass = n.attributes.get("class") or ""
-                    if "nofe" in klass:
-                        nofe = True
-                    elif "gen-user-ratings" in klass:
-                        band = n.text_lexbor().strip() or None
-            ships_from = ships_text("".join(frm), "From:") if frm else None
-            ships_to = ships_text("".join(to), "To:") if to else None
+        marks: list[LexborNode] = []  # the seller's link and rating spans, in document order
+        if len(cells) > 1:  # the ships cell (on vendor pages it holds the seller's marks too)
+            ships_from, ships_to, marks = _ships_walk(cells[1])
         if len(cells) > 2:  # the vendor cell (category pages): elements only
-            for n in cells[2].iter():
-                tid = n.tag_id
-                if tid == a_id:
-                    if not seller:
-                        seller = n.text_lexbor().strip() or None
-                elif tid == span_id:
-                    klass = n.attributes.get("class") or ""
-                    if "nofe" in klass:
-                        nofe = True
-                    elif "gen-user-ratings" in klass:
-                        band = n.text_lexbor().strip() or None
+            marks.extend(n for n in cells[2].iter() if n.tag_id in (a_id, span_id))
+        for n in marks:
+            if n.tag_id == a_id:
+                if not seller:
+                    seller = n.text_lexbor().strip() or None
+            else:
+                klass = n.attributes.get("class") or ""
+                if "nofe" in klass:
+                    nofe = True
+                elif "gen-user-ratings" in klass:
+                    band = n.text_lexbor().strip() or None
         title = link.text_lexbor().strip() or None
         description = (preview.text_lexbor().strip() or None) if preview is not None else None
         seller = seller or vendor
