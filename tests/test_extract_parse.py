@@ -198,6 +198,36 @@ def test_custom_listings_are_unknown():
     assert p("custom listing for bob").is_drug is None
 
 
+def test_quotes_around_part_of_a_name_are_read_through():
+    o = p('Homemade oatmeal "space" cookies, 3 pack')
+    assert (o.is_drug, o.substance, o.form) == (True, "cannabis", "edible")
+    assert p("Girl “Scout” Cookies 7g").substance == "cannabis"
+    # a quote after a number is an inch mark, and a quoted imprint keeps the dose after it
+    assert p('Steel stash box 2.5" I-shaped lid').substance != "25i-nbome"
+    o = p('Blues "M" - 30mg, x5 tabs')
+    assert (o.substance, o.units, o.unit_dose_mg) == ("oxycodone", 5, 30)
+
+
+def test_one_letter_abbreviations_right_after_a_mass():
+    assert p("3.5g K, fresh batch").substance == "ketamine"
+    assert p("2 grams of K - next day").substance == "ketamine"
+    assert p("1g local K").substance == "ketamine"
+    assert p("2 gr white H, uncut").substance == "heroin"
+    assert p("1g C, straight off the brick").substance == "cocaine"
+    # a letter that labels something, is glued into a code, stands alone or after other words
+    for title in ("7g batch K", "5g vitamin C", "Vitamin C 5g sachet", "1g K.O. sample", "K 1g",
+                  "4g of the finest K"):
+        assert p(title).substance is None, title
+    assert p("10 K followers").is_drug is False  # thousands
+    assert p("Hash 10g K").substance == "cannabis"  # a name beats a letter
+
+
+def test_plurals_of_substance_names():
+    o = p("30x 10mg methadones")
+    assert (o.substance, o.units, o.unit_dose_mg) == ("methadone", 30, 10)
+    assert p("Special order 100 temazepams").substance == "temazepam"
+
+
 def test_places_from_the_title_and_from_fields():
     o = p("Cocaine 2g 85% [UK2WW]")
     assert (o.ships_from, o.ships_to) == ("GB", "WW")

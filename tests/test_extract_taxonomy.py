@@ -148,6 +148,20 @@ def test_no_bare_numbers_or_single_letters():
         assert not key.isdigit() and len(key) >= 2
 
 
+def test_one_letter_abbreviations_are_weak_and_single():
+    tax = load()
+    assert tax.letters
+    for letter, e in tax.letters.items():
+        assert len(letter) == 1 and letter.islower() and letter not in tax.lexicon
+        assert e.kind == SUB and e.weak and e.value in tax.substances
+
+
+def test_long_names_have_their_plural():
+    tax = load()
+    for name, sid in (("temazepam", "temazepam"), ("methadone", "methadone"), ("hydrocodone", "hydrocodone")):
+        assert [e.value for e in tax.lexicon[name + "s"] if e.kind == SUB] == [sid]
+
+
 def test_docs_are_generated_from_the_data():
     doc = (ROOT / "docs" / "taxonomy.md").read_text(encoding="utf-8")
     assert doc == render_markdown(), (

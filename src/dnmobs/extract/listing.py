@@ -171,6 +171,43 @@ def _homonym(f: Found, toks: Tokens, m: Mentions, tax: Taxonomy, e: Entry) -> En
                  if x.value == owner and (m.mass or x.form == "seed")), e)
 
 
+# A one-letter abbreviation ("1g K") comes right after the mass, or after "of" or one word ("1g
+# local K"); after these words a letter labels something else ("7g batch K", "5g vitamin C").
+_LETTER_LABELS: Final = frozenset({"batch", "lot", "grade", "type", "class", "size", "vitamin", "vit", "model",
+                                   "version", "part", "section", "plan", "option", "level", "tier", "series",
+                                   "block", "room", "stamp", "number", "no", "nr", "category", "group", "mark",
+                                   "phase", "stage", "step", "day", "page", "chapter", "vol", "volume", "edition",
+                                   "per", "and", "or", "to", "the"})
+# glued after a letter, these make it part of a code or an abbreviation ("K-9", "K/9", "K.O", "K:170")
+_LETTER_GLUE: Final = frozenset("-/:&'’+‐‑–.@")
+
+
+def _letter_after_mass(toks: Tokens, m: Mentions, f: Found, tax: Taxonomy) -> None:
+    """Add the weak substance a one-letter abbreviation names right after a mass ("1g K", "2 grams of
+    C", "2 gr white H"): a letter alone names nothing ("batch K", "K 56", "10 K", "U.K", "C+K")."""
+    text, kind, space = toks.text, toks.kind, toks.space
+    n = len(text)
+    letters = tax.letters
+    for x in m.mass:
+        k = x.end + 1
+        if k + 1 < n and kind[k] == WORD and len(text[k]) > 1 and text[k] not in _LETTER_LABELS:
+            if text[k] != "of" and len(text[k + 1]) != 1:
+                continue
+            k += 1
+        if k >= n or kind[k] != WORD or len(text[k]) != 1 or not space[k]:
+            continue
+        e = letters.get(text[k])
+        if e is None or k in m.used:
+            continue
+        if k + 1 < n:
+            nk, nt = kind[k + 1], text[k + 1]
+            if nk == NUM or (not space[k + 1] and (nk == WORD or (nt in _LETTER_GLUE and not (
+                    nt == "." and (k + 2 >= n or space[k + 2]))))):
+                continue
+        f.weak_subs.append((k, e))
+        return
+
+
 def _choose_substance(f: Found, evidence: bool, m: Mentions, tax: Taxonomy, toks: Tokens
                       ) -> tuple[Entry | None, bool]:
     """(the entry that names the substance, whether it was a weak term). The first strong name wins;
@@ -496,6 +533,8 @@ def analyse(title: str, description: str | None = None) -> TextFacts:
         return _NOTHING
     f = find_terms(toks)
     m = scan(toks, f.numbers)
+    if m.mass and not f.subs and tax.letters:
+        _letter_after_mass(toks, m, f, tax)
     purity, purity_range = _purity(toks, m) if m.pct else (None, False)
     quantity = bool(m.mass or m.dose or m.count)
     evidence = quantity or _evidence(toks, m, f, purity, tax)

@@ -55,6 +55,7 @@ class Substance:
     minor: bool = False         # every term is minor: another substance named beside it wins (cutting agents)
     defer_to: str | None = None  # a substance named beside it wins, even by a minor term (CBD -> cannabis)
     homonyms: tuple[str, ...] = ()  # other substances' names that are also its strain names ("LSD" weed)
+    letters: tuple[str, ...] = ()   # one-letter abbreviations, read only right after a mass ("1g K")
 
 
 @dataclass
@@ -75,6 +76,7 @@ class Taxonomy:
     weak_beats_quantity: frozenset[str] = frozenset()     # "1oz gold bar": a weak term beats a quantity
     homonyms: dict[str, str] = field(default_factory=dict)  # a name's first-token key -> the strain's substance
     press_names: frozenset[str] = frozenset()  # goods whose brands are also ecstasy press names ("Playstation")
+    letters: dict[str, Entry] = field(default_factory=dict)  # "k" -> a weak ketamine entry ("1g K")
 
     def substance_class(self, sub: str | None) -> str | None:
         return self.substances[sub].cls if sub in self.substances else None
@@ -128,10 +130,16 @@ def load() -> Taxonomy:
             strains=_tuple((d.get("strains") or {}).get("terms")),
             presses=_tuple((d.get("presses") or {}).get("terms")),
             minor_forms=frozenset(d.get("minor_forms", ())), minor=bool(d.get("minor", False)),
-            defer_to=d.get("defer_to"), homonyms=_tuple(d.get("homonyms")))
+            defer_to=d.get("defer_to"), homonyms=_tuple(d.get("homonyms")), letters=_tuple(d.get("letters")))
+    letters: dict[str, Entry] = {}
     for sid, s in subs.items():
         if s.defer_to is not None and s.defer_to not in subs:
             raise ValueError(f"substance {sid}: defer_to names an unknown substance {s.defer_to!r}")
+        for letter in s.letters:
+            if len(letter) != 1 or not letter.isalpha() or letter != letter.lower() or letter in letters:
+                raise ValueError(f"substance {sid}: letter {letter!r} must be one lower-case letter, "
+                                 "no other substance's")
+            letters[letter] = Entry(SUB, sid, True)
     for cid, c in classes.items():
         for f in c.get("forms", []):
             if f not in forms:
@@ -149,6 +157,7 @@ def load() -> Taxonomy:
     tax.weak_beats_quantity = frozenset(c for c, d in raw["nondrug"].items() if d.get("weak_beats_quantity"))
     tax.homonyms = {compact(t): s.id for s in subs.values() for t in s.homonyms}
     tax.press_names = frozenset(c for c, d in raw["nondrug"].items() if d.get("press_names"))
+    tax.letters = letters
     _build_lexicon(tax)
     return tax
 
@@ -227,6 +236,14 @@ def _build_lexicon(tax: Taxonomy) -> None:
     for cat, d in tax.nondrug.items():
         for term in d.get("terms", []):
             add(term, lambda w, cat=cat: Entry(NONDRUG, cat, w))
+    # The plural of a substance's name, where no term has it already ("100 temazepams", "Methadones"):
+    # one-word Latin-letter names of six letters or more (shorter ones are often ordinary words).
+    for s in tax.substances.values():
+        for term in s.names:
+            t, weak = _split_weak(term)
+            if not weak and t.isascii() and t.isalpha() and len(t) >= 6 and not t.endswith("s") \
+                    and compact(t) + "s" not in lex:
+                add(t + "s", lambda w, s=s: Entry(SUB, s.id, w, minor=s.minor))
     if errors:
         raise ValueError("taxonomy.toml: " + "; ".join(errors))
     tax.lexicon = {k: tuple(v) for k, v in lex.items()}
@@ -283,6 +300,9 @@ def render_markdown() -> str:
                 extra.append(f"**pill presses**: {_md_terms(s.presses)}")
             if s.homonyms:
                 extra.append(f"**also a strain name, beside its other terms and no dose**: {_md_terms(s.homonyms)}")
+            if s.letters:
+                extra.append(f"**one letter, weak, only right after a mass** (`1g {s.letters[0].upper()}`): "
+                             f"{_md_terms(x.upper() for x in s.letters)}")
             forms = "; ".join([x for x in [forms, *extra] if x])
             flags = (" (potent)" if s.potent else "") + (" (minor)" if s.minor else "") + \
                 (f" (defers to `{s.defer_to}`)" if s.defer_to else "")

@@ -11,9 +11,10 @@ from __future__ import annotations
 from typing import Final
 
 from dnmobs.extract.taxonomy import CLASS, FORM, NONDRUG, SUB, Entry, load
-from dnmobs.extract.text import JOINERS, NUM, SYM, Tokens
+from dnmobs.extract.text import JOINERS, NUM, SYM, WORD, Tokens
 
 _MULTIPLIERS: Final = ("x", "×")
+_QUOTES: Final = frozenset('"“”„‟«»‘‚‹›`')
 
 
 class Found:
@@ -51,11 +52,18 @@ def find_terms(toks: Tokens) -> Found:
             cur, j = key, i
             while True:
                 k = j + 1
-                # one joiner may sit between two parts ("2c-b", "driver's"), spaced or not
+                # one joiner may sit between two parts ("2c-b", "driver's"), spaced or not; quotes
+                # around a part are read through ('oatmeal "space" cookies', 'Girl "Scout" Cookies')
                 gap = space[k] if k < n else False
-                if k < n and kind[k] == SYM and text[k] in JOINERS:
+                quoted = k < n and kind[k] == SYM and text[k] in _QUOTES and kind[j] == WORD
+                if quoted:
                     k += 1
-                if k >= n or not keys[k]:
+                    gap = gap or (space[k] if k < n else False)
+                if k < n and kind[k] == SYM and text[k] in JOINERS:
+                    gap = gap or space[k]
+                    k += 1
+                # (a quote joins words only: '2.5" I-shaped' is inches, '"M" - 30mg' an imprint, a dose)
+                if k >= n or not keys[k] or (quoted and kind[k] != WORD):
                     break
                 # white space only where the term has a break ("girl scout", not "code in" = codein);
                 # joiners are written freely ("4c-pvp", "a-PVP")
