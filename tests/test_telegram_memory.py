@@ -44,8 +44,8 @@ def test_peak_memory_does_not_grow_with_the_export(tmp_path, write):
 # A full ingest (messages, contacts, offers through the engine, repost groups) in a fresh process, with
 # batches small enough that a 5 MB export is many of each: whatever stays behind per batch (DuckDB's cache
 # of the blocks written, a Python index of the ads) shows as growth here as it does at 1 GB. The engine's
-# memo tables are bounded by design (65 k-131 k entries) and are cleared as they go, so that their filling
-# up is not taken for growth.
+# memo tables are bounded by design (test_memos_stay_bounded) and are cleared as they go, so that their
+# filling up is not taken for growth.
 _INGEST = """
 import functools, json, resource, sys
 from dnmobs import store
@@ -112,3 +112,30 @@ def test_full_ingest_peak_does_not_grow_with_the_export(tmp_path):
     assert got_big[4] < got_small[4] + 3, (got_small, got_big)
     assert got_big[5] < got_small[5] + 1, (got_small, got_big)
     assert got_big[3] < got_small[3] + 20, (got_small, got_big)
+
+
+
+_MEMOS = """
+import gc, json, sys
+from dnmobs.messengers.offers import offers_of_text
+def run(start, stop):
+    peak = 0
+    for n in range(start, stop):  # every line and item distinct; a few prices, read once each
+        offers_of_text(f"🔥 {n} g Cocaine {80 + n % 17}% uncut batch {n * 7} — {40 + n % 50} EUR")
+        if n % 2000 == 0:
+            gc.collect()
+            peak = max(peak, sys.getallocatedblocks())
+    return peak
+print(json.dumps([run(0, 40_000), run(40_000, 80_000)]))
+"""
+
+
+def test_memos_stay_bounded():
+    """The engine's and the menu splitter's memos hold a bounded number of entries (each a few hundred
+    bytes to a few KB): once full, Python's heap stops growing however many distinct menu lines a long
+    ingest reads. 40,000 lines fill every memo; 40,000 more must not raise the peak."""
+    out = subprocess.run([sys.executable, "-c", _MEMOS], capture_output=True, text=True, check=True)
+    first, second = json.loads(out.stdout)
+    # memos that kept growing (or were bounded at 131 k entries and 300 k pieces, as before) would hold
+    # ~1.5 M more blocks after the second 40,000 lines
+    assert second - first < 30_000, (first, second)

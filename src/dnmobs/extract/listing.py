@@ -525,7 +525,9 @@ def _evidence(toks: Tokens, m: Mentions, f: Found, purity: float | None, tax: Ta
                 or (m.bare and m.bare[0].start <= _lead(toks)))
 
 
-@lru_cache(maxsize=1 << 17)
+# Titles repeat across snapshots and menus repeat across reposts. An entry (its facts, its key's texts) costs
+# ~2-3 KB: 16,384 of them bound the memo near 40 MB in long ingests (131,072 took ~350 MB)
+@lru_cache(maxsize=1 << 14)
 def analyse(title: str, description: str | None = None) -> TextFacts:
     tax = load()
     toks = _tokens(title[:MAX_TEXT])

@@ -71,8 +71,10 @@ def _describe_piece(piece: str) -> tuple:
     return tuple([_describe(t, k == 0) for k, t in enumerate(_TOKEN.findall(piece))])
 
 
-_PIECES_MAX: Final = 300_000
-# piece -> its tokens, one table per piece splitter (pieces repeat across titles: cut each once)
+# piece -> its tokens, one table per piece splitter (pieces repeat across titles: cut each once). A piece
+# costs ~6 heap blocks (~350 bytes); 100,000 distinct titles have ~60,000 pieces. A full table starts over,
+# so a long ingest (millions of menu lines) keeps the recent pieces in bounded memory.
+_PIECES_MAX: Final = 1 << 16
 _CACHES: Final[dict] = {None: {}}
 
 
@@ -80,8 +82,9 @@ def _learn(piece: str, split, cache: dict) -> tuple:
     d = _describe_piece(piece)
     if split is not None:
         d = split(d)
-    if len(cache) < _PIECES_MAX:
-        cache[piece] = d
+    if len(cache) >= _PIECES_MAX:
+        cache.clear()
+    cache[piece] = d
     return d
 
 

@@ -259,7 +259,8 @@ def _group(toks: list[Token]) -> list[list[Token]]:
     return [g for g in groups if any(x.kind == "p" for x in g)]
 
 
-@lru_cache(maxsize=1 << 16)
+# an entry (a line, its items' texts) costs ~1 KB: 16,384 bound the memo near 16 MB in a long ingest
+@lru_cache(maxsize=1 << 14)
 def split_line(line: str, carry: str | None) -> tuple[tuple[tuple[str, str, bool, str], ...], str | None]:
     """(text, price as written, has a quantity, text without its prices) of each item of one line, and
     the name later nameless lines should take. Memoised: channels repost the same menu lines."""
