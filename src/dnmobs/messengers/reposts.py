@@ -188,12 +188,15 @@ def group_reposts(con: duckdb.DuckDBPyConnection) -> int:
                min((coalesce(date, TIMESTAMP '9999-12-31'), message_id)) AS first_key
         FROM ({ads}) WHERE norm <> '' GROUP BY norm
     """)
+    release_buffers(con)  # temp tables stay in memory while the limit allows: to disk, as they are made
     con.execute(f"""CREATE OR REPLACE TEMP TABLE _rorder AS
                     SELECT h, norm, row_number() OVER (ORDER BY first_key) AS rn FROM _rdistinct
                     WHERE length(norm) >= {MIN_CHARS} ORDER BY rn""")
     con.execute("ALTER TABLE _rdistinct DROP COLUMN norm")
+    release_buffers(con)
     con.execute(f"CREATE OR REPLACE TEMP TABLE _rnorm AS SELECT message_id, md5(norm) AS h FROM ({ads}) "
                 f"WHERE norm <> ''")
+    release_buffers(con)
     # distinct texts in order of their first post, a chunk at a time: the signatures of a chunk stay in
     # memory, the representatives' index in DuckDB; each chunk's (text, root) pairs go to DuckDB
     con.execute("CREATE OR REPLACE TEMP TABLE _rmap (h VARCHAR, root_h VARCHAR)")
@@ -230,6 +233,7 @@ def group_reposts(con: duckdb.DuckDBPyConnection) -> int:
     """)
     for t in ("_rnorm", "_rdistinct", "_rmap"):
         con.execute(f"DROP TABLE IF EXISTS {t}")
+    release_buffers(con)
     changed = con.execute("SELECT count(*) FROM _rgroups").fetchall()[0][0]
     for start in range(0, changed, _UPDATE_BATCH):
         con.execute("UPDATE messages SET repost_group = g.grp FROM (SELECT message_id, grp FROM _rgroups "
