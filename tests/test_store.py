@@ -29,6 +29,8 @@ def test_messages_keep_their_rows_and_lose_the_key_index(tmp_path, monkeypatch):
                 "VALUES ('a1', 'telegram:x', 'telegram', '1', 1, 'message', 'hello 10 EUR', 2), "
                 "('b2', 'telegram:x', 'telegram', '2', 1, 'service', NULL, 0)")
     before = con.execute("SELECT * FROM messages ORDER BY message_id").fetchall()
+    columns = con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'messages' "
+                          "ORDER BY column_index").fetchall()
     assert con.execute("SELECT count(*) FROM duckdb_indexes() WHERE table_name = 'messages'").fetchone()[0] \
         + con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'messages' "
                       "AND constraint_type = 'PRIMARY KEY'").fetchone()[0] > 0
@@ -39,3 +41,9 @@ def test_messages_keep_their_rows_and_lose_the_key_index(tmp_path, monkeypatch):
     assert con.execute("SELECT * FROM messages ORDER BY message_id").fetchall() == before
     assert con.execute("SELECT count(*) FROM duckdb_constraints() WHERE table_name = 'messages' "
                        "AND constraint_type = 'PRIMARY KEY'").fetchone()[0] == 0
+    # the columns keep their types and order, and the required ones stay required
+    assert con.execute("SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = 'messages' "
+                       "ORDER BY column_index").fetchall() == columns
+    required = {r[0] for r in con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'messages' "
+                                          "AND NOT is_nullable").fetchall()}
+    assert required == {"message_id", "market", "platform", "message_key", "source_id", "kind"}
